@@ -168,11 +168,20 @@ def include(path: str) -> str:
     return f'.include "{text}"'
 
 
-def options(**params: float) -> str:
-    """``.options name=value ...`` with numeric values (e.g. ``gmin=1e-12``)."""
-    if not params:
+#: integration methods ngspice knows (the only text-valued option accepted)
+INTEGRATION_METHODS = ("gear", "trap")
+
+
+def options(*, method: str | None = None, **params: float) -> str:
+    """``.options name=value ...``: numeric values (e.g. ``gmin=1e-12``) and ``method``."""
+    if method is None and not params:
         raise ParameterError("options", "give at least one option")
-    return f".options {_param_list(params)}"
+    parts = [_param_list(params)] if params else []
+    if method is not None:
+        if method not in INTEGRATION_METHODS:
+            raise ParameterError("method", f"must be one of {INTEGRATION_METHODS}, got {method!r}")
+        parts.append(f"method={method}")
+    return f".options {' '.join(parts)}"
 
 
 def temperature(t_c: float) -> str:
