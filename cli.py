@@ -148,7 +148,9 @@ def cmd_device_show(args) -> int:
 def cmd_llg_switch(args) -> int:
     from .devices import switching
     device = _load_device(args)
-    total = args.runs * int(round(args.pulse_s / args.dt_s))
+    from .devices.switching import SETTLE_S
+    settle = SETTLE_S if device.temperature_k > 0 else 0.0
+    total = args.runs * int(round((args.pulse_s + settle) / args.dt_s))
     with progress_bar(total, "LLGS spin-steps") as bar:
         st = switching.switch_ensemble(device, i_shm_a=args.current_a, pulse_s=args.pulse_s,
                                        runs=args.runs, seed=args.seed, dt_s=args.dt_s,
@@ -171,8 +173,8 @@ _SWITCH_HELP = """\
 Apply one rectangular SHM current pulse to an ensemble of free layers starting in the
 P state (m = +x) and report how many reverse. Switching criterion: a run has switched
 once m_x passes -0.9 (from +x) at any time during the pulse; t_switch is that first
-crossing. At T > 0 each run starts exactly at +x and the Brown thermal field does the
-rest; at T = 0 the start is tilted in-plane by the 300 K rms angle 1/sqrt(2 Delta).
+crossing. At T > 0 each run starts at +x and relaxes for 2 ns without current, so the
+pulse meets the thermal-equilibrium P state; at T = 0 the start is tilted in-plane by the 300 K rms angle 1/sqrt(2 Delta).
 Positive current writes P -> AP."""
 
 

@@ -1,0 +1,184 @@
+"""2T1R SOT-MRAM cell (IMCE, ASP-DAC 2018, III-B) and read-path testbenches, as netlist text.
+
+Pure functions: nothing here runs ngspice.
+
+Cell ``.subckt NAME wbl rbl sl wwl rwl``: write NMOS (gate ``wwl``) from ``wbl`` to the
+heavy-metal terminal ``sa``; heavy metal (``R_SHM``) from ``sa`` to ``sl`` (= ``sb``);
+read NMOS (gate ``rwl``) from ``rbl`` to the MTJ reference-layer terminal ``rl``; the MTJ
+free layer ``fl`` is the heavy metal at its ``sb`` = ``sl`` end. AP = logic 1, P = 0.
+The MTJ is :func:`spincim.netlists.mtj_macro.static_subckt` (frozen state, bias-dependent
+TMR). Internal nodes of instance ``xc1``: ``xc1.rl``, ``xc1.sa``.
+
+Read path (:func:`read_bench`): an ideal read current ``i_read_a`` flows into RBL, through
+the one (memory) or two (computing) selected cells of the column to SL = ground, giving
+Vsense = v(rbl). Each SL leg has a 0 V source ``Vsl<k>`` to measure the cell current.
+
+Reference (IMCE: selected by EN_M, EN_AND, EN_OR): a second current source of the same
+``i_read_a`` drives node ``ref`` through reference legs, each an NMOS of the SAME size as
+the cell's read transistor (its gate is the enable) in series with a resistor. With n
+selected cells the sensed resistance is about R_on/n + R1||R2, so the AND/OR groups have
+n = 2 parallel legs of 2 R_ref each (R_on/2 + R_ref) and the memory group one leg of
+R_ref (R_on + R_ref): Vref = I_read (R_ref + R_on/n). R_ref are midpoints of the MTJ
+combinations (:func:`reference_resistances`). Disabled groups stay connected (their
+leakage is part of the circuit). XNOR uses two reference nodes: ``ref_lo`` (OR group)
+and ``ref_hi`` (AND group), each with its own current source.
+
+With ``sense_amp=True`` the bench adds the StrongARM latch(es) of
+:mod:`spincim.netlists.sense_amp` (clock ``clkb`` falls at ``t_eval_s``) and the XNOR
+logic stage, with the logic output on node ``out``. For XNOR, RBL drives two latches; a third,
+dummy latch between ``ref_lo`` and ``ref_hi`` gives each reference node the same gate
+load and kickback (without it the kickback imbalance, a few mV, flips the P||AP case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..devices import mtj as M
+from ..devices.technology import Technology, technology
+from ..errors import ParameterError
+from . import mtj_macro
+from . import sense_amp as sa
+from . import spice_text as st
+
+__all__ = ["OPS", "cell_subckt", "reference_resistances", "read_bench", "READ_W_MULT",
+           "WRITE_W_MULT"]
+
+#: operations of the read path; "memory" reads one cell, the others two cells of a column
+OPS = ("memory", "and", "or", "xnor")
+#: default read-transistor width in units of l_min (W = 3 L)
+READ_W_MULT = 3.0
+#: default write-transistor width in units of l_min (W = 4 L; not exercised by reads)
+WRITE_W_MULT = 4.0
+
+
+def cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_ohm: float,
+                w_read_mult: float = READ_W_MULT,
+                w_write_mult: float = WRITE_W_MULT) -> list[str]:
+    """Lines of ``.subckt NAME wbl rbl sl wwl rwl``: the 2T1R cell around ``mtj_subckt``.
+
+    ``mtj_subckt`` must be a ``.subckt X fl rl`` (e.g. from ``mtj_macro.static_subckt``),
+    defined separately. Transistors: ``tech.nmos_model``, L = l_min, W = mult x l_min.
+    """
+    st.check_name(name)
+    st.check_name(mtj_subckt, field="mtj_subckt")
+    l = tech.l_min_m
+    return [f".subckt {name} wbl rbl sl wwl rwl",
+            st.mosfet("Mw", "wbl", "wwl", "sa", "0", tech.nmos_model,
+                      w_m=w_write_mult * l, l_m=l),
+            st.resistor("Rshm", "sa", "sl", r_shm_ohm),
+            mtj_macro.instance("Xmtj", ("sl", "rl"), mtj_subckt),
+            st.mosfet("Mr", "rbl", "rwl", "rl", "0", tech.nmos_model,
+                      w_m=w_read_mult * l, l_m=l),
+            f".ends {name}"]
+
+
+def _par(a: float, b: float) -> float:
+    return a * b / (a + b)
+
+
+def reference_resistances(mtj: M.MtjParams, *, v_read_v: float = 0.0) -> dict[str, float]:
+    """Reference resistances (Ohm) as midpoints of the MTJ combinations.
+
+    ``memory``: (R_P + R_AP)/2; ``and``: between R_AP||R_P and R_AP||R_AP; ``or``:
+    between R_P||R_P and R_P||R_AP (IMCE III-B). XNOR uses ``or`` (low) and ``and``
+    (high). R_AP is taken at ``v_read_v`` (bias-dependent TMR; 0 V by default).
+    """
+    r_p = M.r_p_ohm(mtj)
+    r_ap = float(M.r_ap_ohm(mtj, v_read_v))
+    return {"memory": 0.5 * (r_p + r_ap),
+            "and": 0.5 * (_par(r_ap, r_p) + _par(r_ap, r_ap)),
+            "or": 0.5 * (_par(r_p, r_p) + _par(r_p, r_ap))}
+
+
+def _ref_group(tag: str, node: str, gate: str, r_ref: float, legs: int, tech: Technology,
+               w_mult: float) -> list[str]:
+    l = tech.l_min_m
+    out = []
+    for k in range(1, legs + 1):
+        mid = f"{node}_{tag}{k}"
+        out += [st.mosfet(f"M{node}_{tag}{k}", node, gate, mid, "0", tech.nmos_model,
+                          w_m=w_mult * l, l_m=l),
+                st.resistor(f"R{node}_{tag}{k}", mid, "0", legs * r_ref)]
+    return out
+
+
+def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = None,
+               device: M.SotDevice | None = None, i_read_a: float = 10e-6,
+               w_read_mult: float = READ_W_MULT, sense_amp: bool = False,
+               c_bl_f: float = 10e-15, t_eval_s: float = 1e-9, t_stop_s: float = 2e-9,
+               analysis: str | None = None) -> str:
+    """Netlist text of one column read: ``states`` (True = AP = '1') of the selected cells.
+
+    ``op`` in :data:`OPS`; "memory" takes one state, the others two. Without
+    ``sense_amp`` the analysis defaults to ``op``; with it, to a transient to
+    ``t_stop_s`` (clock ``clkb`` high = reset until ``t_eval_s``, then evaluate).
+    ``c_bl_f``: the same bit-line capacitance on ``rbl`` and on each reference node
+    (10 fF ~ 128 rows x 0.3 um x 0.2 fF/um; 0 leaves it out).
+    Nodes: ``rbl`` (Vsense), ``ref`` or ``ref_lo``/``ref_hi``, ``out`` (logic result),
+    ``xc<k>.rl``; currents ``vsl<k>#branch`` (cell k, into SL).
+    """
+    if op not in OPS:
+        raise ParameterError("op", f"must be one of {OPS}, got {op!r}")
+    states = tuple(bool(s) for s in states)
+    if len(states) != (1 if op == "memory" else 2):
+        raise ParameterError("states", f"op {op!r} needs {1 if op == 'memory' else 2} "
+                                       f"cell states, got {len(states)}")
+    tech = tech or technology("45nm")
+    device = device or M.SotDevice()
+    refs = reference_resistances(device.mtj)
+    vdd = tech.vdd_v
+    lines = [st.include(str(tech.card_path)),
+             *mtj_macro.static_subckt("mtjp", device.mtj, state_ap=False),
+             *mtj_macro.static_subckt("mtjap", device.mtj, state_ap=True),
+             *cell_subckt("cellp", tech, "mtjp", r_shm_ohm=M.r_shm_ohm(device.shm),
+                          w_read_mult=w_read_mult),
+             *cell_subckt("cellap", tech, "mtjap", r_shm_ohm=M.r_shm_ohm(device.shm),
+                          w_read_mult=w_read_mult),
+             st.vsource_dc("Vdd", "vdd", "0", vdd),
+             st.vsource_dc("Vrwl", "rwl", "0", vdd),
+             "* selected cells of one column; write transistors off (WWL = WBL = 0)",
+             st.isource_dc("Iread", "0", "rbl", i_read_a)]
+    for k, ap in enumerate(states, start=1):
+        lines += [mtj_macro.instance(f"Xc{k}", ("0", "rbl", f"sl{k}", "0", "rwl"),
+                                     "cellap" if ap else "cellp"),
+                  st.vsource_dc(f"Vsl{k}", f"sl{k}", "0", 0.0)]
+    en = {"memory": op == "memory", "and": op == "and", "or": op == "or"}
+    lines += [st.vsource_dc("Venm", "en_m", "0", vdd if en["memory"] else 0.0),
+              st.vsource_dc("Venand", "en_and", "0", vdd if en["and"] else 0.0),
+              st.vsource_dc("Venor", "en_or", "0", vdd if en["or"] else 0.0)]
+    if op == "xnor":
+        lines += [st.vsource_dc("Vxon", "en_x", "0", vdd),
+                  st.isource_dc("Ireflo", "0", "ref_lo", i_read_a),
+                  *_ref_group("or", "ref_lo", "en_x", refs["or"], 2, tech, w_read_mult),
+                  st.isource_dc("Irefhi", "0", "ref_hi", i_read_a),
+                  *_ref_group("and", "ref_hi", "en_x", refs["and"], 2, tech, w_read_mult)]
+    else:
+        lines += [st.isource_dc("Iref", "0", "ref", i_read_a),
+                  *_ref_group("m", "ref", "en_m", refs["memory"], 1, tech, w_read_mult),
+                  *_ref_group("and", "ref", "en_and", refs["and"], 2, tech, w_read_mult),
+                  *_ref_group("or", "ref", "en_or", refs["or"], 2, tech, w_read_mult)]
+    if c_bl_f > 0:
+        lines += [st.capacitor(f"Cbl_{node}", node, "0", c_bl_f)
+                  for node in ("rbl", *(("ref_lo", "ref_hi") if op == "xnor" else ("ref",)))]
+    if sense_amp:
+        lines += [*sa.strongarm_subckt("sa", tech),
+                  st.vsource_pulse("Vclk", "clkb", "0", v1_v=vdd, v2_v=0.0, delay_s=t_eval_s,
+                                   rise_s=20e-12, fall_s=20e-12, width_s=10 * t_stop_s,
+                                   period_s=20 * t_stop_s)]
+        if op == "xnor":
+            lines += [*sa.xnor_logic_subckt("xnl", tech),
+                      "Xsalo rbl ref_lo clkb c_lo vdd sa",
+                      "Xsahi rbl ref_hi clkb c_hi vdd sa",
+                      "* load-balancing dummy: rbl drives two latch inputs, so each reference",
+                      "* node drives two as well (equal kickback on both sides)",
+                      "Xsadum ref_lo ref_hi clkb dummy vdd sa",
+                      "Xx c_lo c_hi out vdd xnl"]
+        else:
+            lines.append("Xsa rbl ref clkb out vdd sa")
+        command = analysis or st.tran(1e-12, t_stop_s, max_step_s=5e-12)
+    else:
+        command = analysis or st.op()
+    lines.append(st.analysis_line(command))
+    return st.netlist(f"spincim 2T1R read {op} {''.join('1' if s else '0' for s in states)}",
+                      lines)
