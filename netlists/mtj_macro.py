@@ -9,8 +9,10 @@ G(theta, V) from the free-layer terminal ``fl`` to the reference-layer terminal 
 its current (conventional, ``fl`` -> ``rl``, i.e. electrons from the reference layer
 into the free layer) drives the STT toward P. All expressions use the normalized
 m / |m|, so a small drift of |m| in the integrator never changes the dynamics.
-Optional thermal field: three ``trnoise`` sources of unit rms, scaled by the Brown
-standard deviation for the noise time step (seeded with ``set rndseed``).
+Optional thermal field: three extra pins take unit-normal noise voltages from PWL
+sources filled by a seeded numpy generator (:func:`thermal_sources`), scaled inside by
+the Brown standard deviation for the noise time step. (ngspice's own ``trnoise`` was
+not reproducible run to run in one session even after ``setseed``, so it is not used.)
 
 Static model (:func:`static_subckt`): a fixed state (P or AP) with per-instance RA and
 TMR and the bias-dependent TMR, for DC Monte Carlo.
@@ -24,8 +26,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..devices import mtj as M
 from ..errors import ParameterError
+from . import spice_text as st
 from .spice_text import check_name, check_node, fmt_number as num
 
 #: capacitance holding each magnetization component (F); the B-sources inject C dm/dt
@@ -65,9 +70,11 @@ def dynamic_subckt(name: str, device: M.SotDevice, *, m0=(1.0, 0.0, 0.0),
                    thermal_dt_s: float | None = None) -> list[str]:
     """Subcircuit lines ``.subckt NAME fl rl sa sb`` of the LLGS macromodel.
 
-    ``m0`` sets the initial magnetization (via ``.ic``-free initial capacitor voltages,
-    ``ic=`` on each capacitor: run the transient with ``uic``). ``thermal_dt_s`` adds the
-    Brown field at ``device.temperature_k`` sampled every ``thermal_dt_s`` seconds.
+    ``m0`` sets the initial magnetization (``ic=`` on each state capacitor: run the
+    transient with ``uic``). With ``thermal_dt_s`` the subcircuit gains three pins
+    ``tx ty tz`` that take unit-variance noise voltages (see :func:`thermal_sources`),
+    scaled inside to the Brown field at ``device.temperature_k`` for noise sampled
+    every ``thermal_dt_s`` seconds.
     """
     check_name(name)
     mtj = device.mtj
@@ -96,14 +103,9 @@ def dynamic_subckt(name: str, device: M.SotDevice, *, m0=(1.0, 0.0, 0.0),
              "* torque coefficient c = h_stt I_mtj - h_dl I_shm (MA/m)",
              f"Bc cc 0 V={num(h_stt)}*i(Vmtj)-{num(h_dl)}*i(Vshm)"]
     thermal = ""
-    if thermal_dt_s is not None and device.temperature_k > 0:
-        d_th = (2.0 * alpha * M.KB * device.temperature_k
-                / (M.GAMMA0 * M.MU0 * mtj.ms_a_per_m * M.volume_m3(mtj)))
-        sigma = math.sqrt(d_th / thermal_dt_s) * FIELD_SCALE
-        lines += [f"Vthx tx 0 dc 0 trnoise(1 {num(thermal_dt_s)} 0 0)",
-                  f"Vthy ty 0 dc 0 trnoise(1 {num(thermal_dt_s)} 0 0)",
-                  f"Vthz tz 0 dc 0 trnoise(1 {num(thermal_dt_s)} 0 0)"]
-        thermal = f"+{num(sigma)}*v(t%s)"
+    if thermal_dt_s is not None:
+        lines[0] += " tx ty tz"
+        thermal = f"+{num(thermal_sigma_a_per_m(device, thermal_dt_s) * FIELD_SCALE)}*v(t%s)"
     lines += [
         "* effective field H (MA/m)",
         f"Bhx hx 0 V=-{num(kx)}*v(nx)-{num(h_fl)}*i(Vshm)" + (thermal % "x" if thermal else ""),
@@ -123,6 +125,33 @@ def dynamic_subckt(name: str, device: M.SotDevice, *, m0=(1.0, 0.0, 0.0),
         f".ends {name}",
     ]
     return [line for line in lines if line]
+
+
+def thermal_sigma_a_per_m(device: M.SotDevice, dt_s: float) -> float:
+    """Standard deviation of each Brown-field component for samples ``dt_s`` apart (A/m)."""
+    mtj = device.mtj
+    d_th = (2.0 * mtj.alpha * M.KB * device.temperature_k
+            / (M.GAMMA0 * M.MU0 * mtj.ms_a_per_m * M.volume_m3(mtj)))
+    return math.sqrt(d_th / dt_s)
+
+
+def thermal_sources(prefix: str, *, dt_s: float, duration_s: float,
+                    rng: np.random.Generator) -> tuple[list[str], tuple[str, str, str]]:
+    """Three PWL sources of independent unit normals every ``dt_s`` up to ``duration_s``.
+
+    The noise comes from the seeded ``rng`` (numpy), so a run is reproducible and each
+    instance gets its own stream. Returns the source lines and the three node names to
+    connect to the ``tx ty tz`` pins of :func:`dynamic_subckt`. ngspice interpolates
+    linearly between samples (as its own ``trnoise`` does).
+    """
+    check_name(prefix)
+    n = int(math.ceil(duration_s / dt_s)) + 1
+    times = np.arange(n) * dt_s
+    nodes = tuple(f"{prefix}_t{axis}" for axis in "xyz")
+    values = rng.standard_normal((3, n))
+    lines = [st.vsource_pwl(f"V{node}", node, "0", times, values[i])
+             for i, node in enumerate(nodes)]
+    return lines, nodes
 
 
 def static_subckt(name: str, mtj: M.MtjParams, *, state_ap: bool) -> list[str]:

@@ -65,13 +65,24 @@ def test_static_model_resistance(device, state_ap, v):
     assert r == pytest.approx(expected, rel=1e-9)
 
 
-def test_thermal_macromodel_fluctuates_in_its_well(device):
-    """The trnoise thermal field gives a fluctuating, bounded state."""
+def _thermal_run(device, seed):
+    noise, nodes = mtj_macro.thermal_sources("c", dt_s=2e-12, duration_s=2e-9,
+                                             rng=np.random.default_rng(seed))
     lines = [*mtj_macro.dynamic_subckt("sot", device, m0=(1, 0, 0), thermal_dt_s=2e-12),
-             mtj_macro.instance("Xc", ("fl", "0", "sa", "0"), "sot"), st.vsource_dc("Vread", "fl", "0", 0.0),
-             st.isource_dc("Ishm", "0", "sa", 0.0),
-             st.analysis_line(st.tran(2e-12, 2e-9, max_step_s=2e-12, uic=True))]
-    vec = ngspice.run(st.netlist("thermal", lines), timeout_s=120)
+             mtj_macro.instance("Xc", ("fl", "0", "sa", "0", *nodes), "sot"), *noise,
+             st.vsource_dc("Vread", "fl", "0", 0.0), st.isource_dc("Ishm", "0", "sa", 0.0),
+             st.analysis_line(st.tran(2e-12, 2e-9, max_step_s=1e-12, uic=True))]
+    return st.netlist("thermal", lines)
+
+
+def test_thermal_macromodel_fluctuates_in_its_well_and_is_seeded(device):
+    """The Brown field from seeded PWL sources: a fluctuating, bounded, reproducible state."""
+    with ngspice.Worker(timeout_s=120) as worker:
+        vec = worker.run(_thermal_run(device, 7))
+        again = worker.run(_thermal_run(device, 7))
+        other = worker.run(_thermal_run(device, 8))
+    np.testing.assert_array_equal(vec["xc.my"], again["xc.my"])
+    assert not np.array_equal(vec["xc.my"], other["xc.my"])
     my = vec["xc.my"]
     assert np.std(my) > 0.01  # it moves
     assert np.all(vec["xc.mx"] > 0.5)  # and stays in its well (Delta = 40)
