@@ -644,8 +644,11 @@ class WorkerPool:
         for worker in self.workers:
             worker.close()
 
-    def _each(self, task, items: Sequence, return_exceptions: bool) -> list:
-        """Run task(worker, item) for all items over the workers, results in item order."""
+    def _each(self, task, items: Sequence, return_exceptions: bool, progress=None) -> list:
+        """Run task(worker, item) for all items over the workers, results in item order.
+
+        ``progress(index)`` is called (from a pool thread) after each finished item.
+        """
         results: list = [None] * len(items)
         errors: dict[int, SpincimError] = {}
         next_index = iter(range(len(items)))
@@ -663,6 +666,9 @@ class WorkerPool:
                     with lock:
                         errors[index] = exc
                     results[index] = exc
+                if progress is not None:
+                    with lock:
+                        progress(index)
 
         threads = [threading.Thread(target=drain, args=(w,), daemon=True)
                    for w in self.workers[:max(1, len(items))]]
@@ -680,6 +686,17 @@ class WorkerPool:
         ``return_exceptions``, which puts the exception in its place."""
         return self._each(lambda w, job: w.run_job(job, timeout_s=timeout_s), list(jobs),
                           return_exceptions)
+
+    def run_each(self, items: Sequence, make_job, *, timeout_s: float | None = None,
+                 progress=None, return_exceptions: bool = False) -> list:
+        """Run ``make_job(item)`` for every item, building each job in a pool thread.
+
+        The netlist of item k is built only when a worker is free for it (it overlaps
+        the other workers' simulations and keeps few netlists in memory). Results come
+        back in item order; ``progress(index)`` is called after each item.
+        """
+        return self._each(lambda w, item: w.run_job(make_job(item), timeout_s=timeout_s),
+                          list(items), return_exceptions, progress)
 
     def sweep(self, netlist: str, batches: Sequence[Sequence[Alter]],
               analysis: str | None = "op", *, vectors: Sequence[str] | None = None,

@@ -34,7 +34,7 @@ __all__ = [
     "check_netlist", "fmt_number",
     "netlist", "include", "options", "temperature", "model", "analysis_line",
     "resistor", "capacitor", "vsource_dc", "isource_dc", "vsource_pulse", "vsource_pwl",
-    "mosfet", "bsource_current", "bsource_voltage",
+    "mosfet", "bsource_current", "bsource_voltage", "bsource_table",
     "op", "dc", "tran", "alter", "altermod",
 ]
 
@@ -313,6 +313,22 @@ def bsource_voltage(name: str, n1: str, n2: str, template: str,
     """Behavioural voltage source ``B.. n1 n2 V=expr`` (V); see :func:`bsource_current`."""
     return f"{_element(name, 'b')} {check_node(n1)} {check_node(n2)} " \
            f"V={_expression(template, values)}"
+
+
+def bsource_table(name: str, node: str, index_node: str, values: Sequence[float]) -> str:
+    """Voltage source ``B.. node 0 V=pwl(v(index_node), 0, y0, 1, y1, ...)``.
+
+    A lookup table indexed by the voltage of ``index_node``: swept by a ``.dc`` over
+    0, 1, ..., len(values) - 1 it sets ``node`` to ``values[k]`` at step k. This is how
+    one simulator call evaluates many Monte Carlo trials.
+    """
+    if len(values) < 1:
+        raise ParameterError("values", "a table needs at least one value")
+    pairs = ",".join(f"{k},{fmt_number(float(v), field='values')}" for k, v in enumerate(values))
+    if len(values) == 1:  # pwl needs two points
+        pairs += f",1,{fmt_number(float(values[0]), field='values')}"
+    return (f"{_element(name, 'b')} {check_node(node)} 0 "
+            f"V=pwl(v({check_node(index_node)}),{pairs})")
 
 
 def op() -> str:

@@ -1,0 +1,343 @@
+"""Transistor-level Monte Carlo of the IMCE / CORN sense path in ngspice.
+
+One trial draws RA and TMR of every MTJ (IMCE III-B: sigma 5 % and 10 %) and,
+optionally, Pelgrom Vth mismatch of every access and reference transistor, then solves
+every configuration of the column: the memory read of P and AP, and the K-cell
+computing read of all 2^K stored patterns (K = fan-in, 2 in IMCE). A trial is on the
+wrong side when its sense voltage falls on the wrong side of the op's reference.
+
+Speed: no simulator call per trial. A chunk of trials is ONE netlist and ONE ``.dc``
+sweep of an index source ``Vidx`` over 0..N-1; every varied quantity is a table
+(``pwl(v(idx), ...)`` B-source, :func:`spice_text.bsource_table`) read at that index,
+and each MTJ is a B-source conductance with the bias-dependent TMR of devices/mtj.py.
+Chunks are seeded independently (:mod:`.sampling`) and run over ngspice worker
+processes, so results are identical for any number of workers.
+
+Circuit of one configuration (as :func:`spincim.netlists.cell.read_bench`): a read
+current ``i_read_a`` into the bit line, through each selected cell's read NMOS (gate
+at VDD, or VDD - dVth with mismatch: a gate offset is a threshold shift) and its MTJ to
+SL = ground. References: a separate current source of the same value into n legs of an
+NMOS of the same size and a resistor n R_ref (memory: n = 1; AND/OR: n = K), so
+Vref = I (R_ref + R_on/n); R_ref are midpoints of the MTJ combinations.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..devices import mtj as M
+from ..devices.technology import Technology, technology
+from ..errors import ParameterError
+from ..netlists import spice_text as st
+from . import sampling
+
+#: IMCE III-B Monte Carlo spreads
+SIGMA_RA = 0.05   # RA sigma 5 % (IMCE III-B)
+SIGMA_TMR = 0.10  # TMR sigma 10 % (IMCE III-B)
+#: trials per netlist: ngspice's pwl lookup is linear in the table, so the cost per
+#: trial grows past a few thousand (measured: 4.5k/s at 2000, 2.5k/s at 10,000)
+CHUNK_TRIALS = 1000
+OPS = ("read", "and", "or", "xnor")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SenseSetup:
+    """Everything that defines a sense-path Monte Carlo (SI units)."""
+
+    device: M.SotDevice = field(default_factory=M.SotDevice)
+    tech_name: str = "45nm"
+    i_read_a: float = 20e-6
+    fan_in: int = 2
+    sigma_ra: float = SIGMA_RA
+    sigma_tmr: float = SIGMA_TMR
+    vth_mismatch: bool = False
+    w_read_mult: float = 3.0
+
+    def __post_init__(self) -> None:
+        technology(self.tech_name)
+        if not (math.isfinite(self.i_read_a) and 0 < self.i_read_a < 1e-3):
+            raise ParameterError("i_read_a", f"must be in (0, 1 mA), got {self.i_read_a!r}")
+        if isinstance(self.fan_in, bool) or not isinstance(self.fan_in, int) \
+                or not 1 <= self.fan_in <= 8:
+            raise ParameterError("fan_in", f"must be an integer 1..8, got {self.fan_in!r}")
+        for name in ("sigma_ra", "sigma_tmr"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or not 0 <= value < 0.3:
+                raise ParameterError(name, f"must be in [0, 0.3), got {value!r}")
+
+    @property
+    def tech(self) -> Technology:
+        return technology(self.tech_name)
+
+    def configurations(self) -> list[tuple[bool, ...]]:
+        """Stored patterns simulated per trial: P, AP, then the 2^K K-cell patterns."""
+        k = self.fan_in
+        return [(False,), (True,), *itertools.product((False, True), repeat=k)]
+
+
+def reference_resistances(setup: SenseSetup) -> dict[str, float]:
+    """R_ref (Ohm) of the memory, AND and OR references for fan-in K.
+
+    Midpoints (IMCE III-B): memory between R_P and R_AP; AND between the all-AP pattern
+    and one P among K - 1 AP; OR between all-P and one AP among K - 1 P.
+    """
+    mtj = setup.device.mtj
+    r_p, r_ap = M.r_p_ohm(mtj), float(M.r_ap_ohm(mtj))
+    k = setup.fan_in
+
+    def par(n_ap: int) -> float:
+        return 1.0 / (n_ap / r_ap + (k - n_ap) / r_p)
+
+    refs = {"read": 0.5 * (r_p + r_ap)}
+    if k >= 2:
+        refs["and"] = 0.5 * (par(k) + par(k - 1))
+        refs["or"] = 0.5 * (par(0) + par(1))
+    return refs
+
+
+def _ref_legs(k: int, op: str) -> int:
+    return 1 if op == "read" else k
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Per-trial parameters of one chunk: arrays of shape (trials, n)."""
+
+    r_p_ohm: np.ndarray      # every MTJ of every configuration
+    tmr: np.ndarray
+    dvth_cell_v: np.ndarray  # every cell's read transistor
+    dvth_ref_v: np.ndarray   # every reference-leg transistor
+
+    def take(self, index) -> "Draws":
+        """The draws of a subset of trials."""
+        return Draws(self.r_p_ohm[index], self.tmr[index], self.dvth_cell_v[index],
+                     self.dvth_ref_v[index])
+
+
+def _n_cells(setup: SenseSetup) -> int:
+    return sum(len(c) for c in setup.configurations())
+
+
+def _n_ref_fets(setup: SenseSetup) -> int:
+    return sum(_ref_legs(setup.fan_in, op) for op in reference_resistances(setup))
+
+
+def draw(setup: SenseSetup, chunk: sampling.Chunk) -> Draws:
+    """The chunk's random draws, from its own generator, in a fixed order."""
+    rng = chunk.rng()
+    n, cells, mtj = chunk.size, _n_cells(setup), setup.device.mtj
+    r_p = sampling.relative_normal(rng, M.r_p_ohm(mtj), setup.sigma_ra, (n, cells))
+    tmr = sampling.relative_normal(rng, mtj.tmr0, setup.sigma_tmr, (n, cells))
+    tech = setup.tech
+    l_m = tech.l_min_m
+    sigma_vth = tech.sigma_vth_v(setup.w_read_mult * l_m, l_m) if setup.vth_mismatch else 0.0
+    dvth_cell = sigma_vth * rng.standard_normal((n, cells))
+    dvth_ref = sigma_vth * rng.standard_normal((n, _n_ref_fets(setup)))
+    return Draws(r_p, tmr, dvth_cell, dvth_ref)
+
+
+def _mtj_lines(tag: str, node: str, ap: bool, r_p: np.ndarray, tmr: np.ndarray,
+               v_half_v: float) -> list[str]:
+    lines = [st.bsource_table(f"Brp{tag}", f"rp{tag}", "idx", r_p)]
+    if ap:
+        lines.append(st.bsource_table(f"Btm{tag}", f"tm{tag}", "idx", tmr))
+        lines.append(st.bsource_current(
+            f"Bm{tag}", node, "0",
+            "v({n})/(v({rp})*(1+v({tm})/(1+(v({n})/{vh})^2)))",
+            n=node, rp=f"rp{tag}", tm=f"tm{tag}", vh=v_half_v))
+    else:
+        lines.append(st.bsource_current(f"Bm{tag}", node, "0", "v({n})/v({rp})",
+                                        n=node, rp=f"rp{tag}"))
+    return lines
+
+
+def _fet_lines(tag: str, drain: str, source: str, dvth: np.ndarray, setup: SenseSetup
+               ) -> list[str]:
+    tech = setup.tech
+    l_m = tech.l_min_m
+    if setup.vth_mismatch:
+        gate = f"g{tag}"
+        lines = [st.bsource_table(f"Bg{tag}", gate, "idx", tech.vdd_v - dvth)]
+    else:
+        gate, lines = "vdd", []
+    lines.append(st.mosfet(f"M{tag}", drain, gate, source, "0", tech.nmos_model,
+                           w_m=setup.w_read_mult * l_m, l_m=l_m))
+    return lines
+
+
+#: options of the retry of a chunk that did not converge
+RELAXED_OPTIONS = dict(gmin=1e-10, reltol=1e-3, abstol=1e-10, itl1=1000, itl2=1000)
+
+
+def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False) -> str:
+    """The netlist of one chunk: every configuration and reference, swept over trials."""
+    n = draws.r_p_ohm.shape[0]
+    tech = setup.tech
+    vh = setup.device.mtj.v_half_v
+    lines = [st.include(str(tech.card_path)), st.vsource_dc("Vidx", "idx", "0", 0.0),
+             st.vsource_dc("Vdd", "vdd", "0", tech.vdd_v)]
+    cell = 0
+    for c, states in enumerate(setup.configurations()):
+        bl = f"bl{c}"
+        lines.append(st.isource_dc(f"I{bl}", "0", bl, setup.i_read_a))
+        for k, ap in enumerate(states):
+            tag = f"c{c}k{k}"
+            lines += _fet_lines(tag, bl, f"rl{tag}", draws.dvth_cell_v[:, cell], setup)
+            lines += _mtj_lines(tag, f"rl{tag}", ap, draws.r_p_ohm[:, cell],
+                                draws.tmr[:, cell], vh)
+            cell += 1
+    fet = 0
+    for op, r_ref in reference_resistances(setup).items():
+        node = f"ref{op}"
+        legs = _ref_legs(setup.fan_in, op)
+        lines.append(st.isource_dc(f"I{node}", "0", node, setup.i_read_a))
+        for leg in range(legs):
+            tag = f"{op}{leg}"
+            lines += _fet_lines(f"r{tag}", node, f"m{tag}", draws.dvth_ref_v[:, fet], setup)
+            lines.append(st.resistor(f"R{tag}", f"m{tag}", "0", legs * r_ref))
+            fet += 1
+    if relaxed:
+        lines.append(st.options(**RELAXED_OPTIONS))
+    lines.append(st.analysis_line(st.dc("Vidx", 0.0, float(max(n - 1, 1)), 1.0)))
+    return st.netlist("spincim sense Monte Carlo chunk", lines)
+
+
+def _trim(vectors: dict, setup: SenseSetup, n: int) -> dict[str, np.ndarray]:
+    """The sense and reference voltages of one chunk's result, first ``n`` points."""
+    out = {f"bl{c}": vectors[f"bl{c}"][:n] for c in range(len(setup.configurations()))}
+    out.update({f"ref{op}": vectors[f"ref{op}"][:n] for op in reference_resistances(setup)})
+    return out
+
+
+def _rescue(setup: SenseSetup, draws: Draws, worker) -> tuple[dict, int]:
+    """Re-run a failed chunk with relaxed options; bisect down to the failing trials.
+
+    Returns the chunk's voltages (NaN for trials that fail even alone) and their count.
+    """
+    from ..errors import SimulationError
+
+    n = draws.r_p_ohm.shape[0]
+    try:
+        return _trim(worker.run(chunk_netlist(setup, draws, relaxed=True)), setup, n), 0
+    except SimulationError:
+        if n == 1:
+            keys = [f"bl{c}" for c in range(len(setup.configurations()))]
+            keys += [f"ref{op}" for op in reference_resistances(setup)]
+            return {k: np.full(1, np.nan) for k in keys}, 1
+    half = n // 2
+    a, fa = _rescue(setup, draws.take(slice(0, half)), worker)
+    b, fb = _rescue(setup, draws.take(slice(half, n)), worker)
+    return {k: np.concatenate([a[k], b[k]]) for k in a}, fa + fb
+
+
+def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
+             chunk_trials: int = CHUNK_TRIALS, progress=None) -> tuple[dict, int]:
+    """Run the Monte Carlo; returns (voltages, number of failed trials).
+
+    Voltages: ``{"bl<c>": (trials,), "ref<op>": (trials,)}`` in V, ``bl<c>`` the sense
+    voltage of configuration c of :meth:`SenseSetup.configurations`. A chunk that does
+    not converge is retried with relaxed options and bisected; trials that fail alone
+    are NaN and counted, never dropped.
+    """
+    from ..netlists import ngspice
+
+    work = sampling.chunks(trials, seed, chunk_trials)
+
+    def make_job(chunk: sampling.Chunk):
+        return ngspice.Job(chunk_netlist(setup, draw(setup, chunk)))
+
+    def done(index: int) -> None:
+        if progress is not None:
+            progress(work[index].size)
+
+    with ngspice.WorkerPool(workers, timeout_s=600) as pool:
+        results = pool.run_each(work, make_job, progress=done, return_exceptions=True)
+        parts, failed = [], 0
+        for vectors, chunk in zip(results, work):
+            if isinstance(vectors, Exception):
+                part, n_bad = _rescue(setup, draw(setup, chunk), pool.workers[0])
+                failed += n_bad
+                parts.append(part)
+            else:
+                parts.append(_trim(vectors, setup, chunk.size))
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}, failed
+
+
+# --------------------------------------------------------------------------- analysis
+def expected_output(op: str, states: tuple[bool, ...]) -> bool:
+    """Logic value the op should produce for the stored pattern (AP = 1)."""
+    if op == "read":
+        return states[0]
+    if op == "and":
+        return all(states)
+    if op == "or":
+        return any(states)
+    if op == "xnor":
+        return len(set(states)) == 1
+    raise ParameterError("op", f"unknown op {op!r}")
+
+
+def signed_margin_v(op: str, states, v_sense, refs: dict[str, np.ndarray]) -> np.ndarray:
+    """Distance of each trial to its decision boundary, > 0 on the right side (V)."""
+    want = expected_output(op, states)
+    if op != "xnor":
+        d = v_sense - refs[op]
+        return d if want else -d
+    lo, hi = refs["or"], refs["and"]  # XNOR = below the OR ref or above the AND ref
+    if want:
+        return np.where(all(states), v_sense - hi, lo - v_sense)
+    return np.minimum(v_sense - lo, hi - v_sense)
+
+
+def summarize(setup: SenseSetup, result: dict[str, np.ndarray], ops=OPS, k_sigma=3.0
+              ) -> dict:
+    """Per op: reference, margins, failures and per-state Vsense statistics (JSON-ready)."""
+    configs = setup.configurations()
+    refs = {op: result[f"ref{op}"] for op in reference_resistances(setup)}
+    summary = {}
+    for op in ops:
+        if op != "read" and setup.fan_in < 2:
+            raise ParameterError("ops", f"{op} needs fan-in >= 2")
+        if op == "xnor" and setup.fan_in != 2:
+            raise ParameterError("ops", "xnor is defined for fan-in 2")
+        states_list = [c for c in configs if (len(c) == 1) == (op == "read")]
+        states_out, failures, worst, low = {}, 0, math.inf, math.inf
+        for states in states_list:
+            v = result[f"bl{configs.index(states)}"]
+            ok = np.isfinite(v)
+            v = v[ok]
+            m = signed_margin_v(op, states, v, {r: x[ok] for r, x in refs.items()})
+            failures += int(np.sum(m <= 0))
+            worst = min(worst, float(m.min()))
+            low = min(low, float(m.mean() - k_sigma * m.std()))
+            q = np.quantile(v, [0.001, 0.5, 0.999])
+            states_out["".join("1" if s else "0" for s in states)] = {
+                "mean_v": float(v.mean()), "std_v": float(v.std()), "min_v": float(v.min()),
+                "max_v": float(v.max()), "q001_v": float(q[0]), "median_v": float(q[1]),
+                "q999_v": float(q[2]), "margin_worst_v": float(m.min()),
+                "failures": int(np.sum(m <= 0))}
+        n_decisions = len(states_list) * int(np.isfinite(result["bl0"]).sum())
+        ref_key = ("or", "and") if op == "xnor" else (op,)
+        summary[op] = {
+            "ref_v": [float(np.nanmean(refs[r])) for r in ref_key] if op == "xnor"
+            else float(np.nanmean(refs[op])),
+            "margin_v": worst, f"margin_mean_minus_{k_sigma:g}sigma_v": low,
+            "failures": failures, "failure_rate": failures / n_decisions,
+            "states": states_out}
+    return summary
+
+
+def run(setup: SenseSetup, *, trials: int, seed: int, ops=OPS, workers: int = 1,
+        progress=None) -> dict:
+    """Monte Carlo + summary, with timing: the ``spincim mc sense`` result (JSON-ready)."""
+    start = time.perf_counter()
+    result, failed = simulate(setup, trials=trials, seed=seed, workers=workers,
+                              progress=progress)
+    wall = time.perf_counter() - start
+    return {"trials": trials, "seed": seed, "wall_s": wall, "trials_per_s": trials / wall,
+            "failed_trials": failed, "ops": summarize(setup, result, ops)}
