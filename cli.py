@@ -168,6 +168,222 @@ def cmd_llg_switch(args) -> int:
     return 0
 
 
+def cmd_netlist_export(args) -> int:
+    import hashlib
+    from pathlib import Path
+    from .netlists import export as E
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise _UsageError(f"--out: directory {str(out.parent)!r} does not exist")
+    if out.is_dir():
+        raise _UsageError(f"--out: {str(out)!r} is a directory")
+    kwargs = {}
+    if args.kind == "driver":
+        kwargs["n_on"] = args.n_on
+        if args.calibrate:
+            from .netlists import write_driver as W
+            kwargs["device"] = W.calibrate_buffer_device(cfg=W.PROGRAM_ONLY)
+    exp = E.export(args.kind, **kwargs)
+    E.write(exp, out)
+    data = out.read_bytes()
+    result = {"kind": exp.kind, "path": str(out.resolve()),
+              "sha256": hashlib.sha256(data).hexdigest(), "lines": exp.lines,
+              "analysis": exp.analysis}
+    if args.json:
+        emit_json(result)
+    else:
+        print_table([(k, v) for k, v in result.items()])
+    return 0
+
+
+def cmd_driver_sweep(args) -> int:
+    from .netlists import write_driver as W
+    from .devices import switching
+    cfg = W.PROGRAM_ONLY
+    counts = list(range(W.N_INPUTS + 1))
+    chunk = 4
+    with progress_bar(1 + len(counts), "calibrate + driver transients", unit="run") as bar:
+        device = W.calibrate_buffer_device(cfg=cfg)
+        bar.update(1)
+        rows = []
+        for i in range(0, len(counts), chunk):
+            part = counts[i:i + chunk]
+            rows += W.run_patterns([W.pattern_for_count(n) for n in part], device, cfg,
+                                   workers=min(2, len(part)))
+            bar.update(len(part))
+    out = {"n_on": [r.n_on for r in rows], "i_hm_a": [r.i_hm_a for r in rows],
+           "i_hm_op_a": [r.i_hm_op_a for r in rows],
+           "switched": [r.switched for r in rows],
+           "t_switch_s": [r.t_switch_s for r in rows], "energy_j": [r.energy_j for r in rows],
+           "program_s": cfg.program_s, "shm_thickness_m": device.shm.thickness_m}
+    t_k = args.temperature_k or 0.0
+    if t_k > 0:
+        from .devices.switching import SETTLE_S
+        dt = 1e-12
+        pulse_s = args.pulse_s or cfg.program_s
+        steps = args.runs * int(round((pulse_s + SETTLE_S) / dt))
+        p, ci = [], []
+        with progress_bar(steps * len(rows), f"LLGS ensembles at {t_k:g} K",
+                          unit="spin-step") as bar:
+            for r in rows:
+                stt = switching.switch_ensemble(device, i_shm_a=r.i_hm_a, pulse_s=pulse_s,
+                                                runs=args.runs, seed=args.seed,
+                                                temperature_k=t_k, dt_s=dt,
+                                                progress=bar.update)
+                p.append(stt.switched_fraction)
+                ci.append(list(stt.ci95))
+        out.update({"p_switch": p, "p_switch_ci95": ci, "temperature_k": t_k,
+                    "runs": args.runs, "seed": args.seed, "pulse_s": pulse_s})
+    if args.json:
+        emit_json(out)
+        return 0
+    headers = ["n_on", "i_hm_a", "switched(0K)", "t_switch_s", "energy_j"]
+    table = [[r.n_on, r.i_hm_a, r.switched, r.t_switch_s, r.energy_j] for r in rows]
+    if t_k > 0:
+        headers += [f"p_switch({t_k:g}K)", "ci95"]
+        table = [row + [p, c] for row, p, c in zip(table, out["p_switch"], out["p_switch_ci95"])]
+    print_table(table, headers)
+    return 0
+
+
+def _ops(text: str) -> tuple[str, ...]:
+    ops = tuple(o.strip() for o in text.split(",") if o.strip())
+    allowed = ("read", "and", "or", "xnor")
+    bad = [o for o in ops if o not in allowed]
+    if not ops or bad:
+        raise argparse.ArgumentTypeError(f"ops must be a comma list of {', '.join(allowed)}")
+    return ops
+
+
+def _fraction(text: str) -> float:
+    value = _nonneg_float(text)
+    if value >= 0.3:
+        raise argparse.ArgumentTypeError(f"must be < 0.3 (a relative sigma), got {text!r}")
+    return value
+
+
+def cmd_mc_sense(args) -> int:
+    import time
+
+    from .characterize import sense_margin as sm
+    device = _load_device(args)
+    setup = sm.SenseSetup(device=device, i_read_a=args.i_read_a, fan_in=args.fan_in,
+                          sigma_ra=args.sigma_ra, sigma_tmr=args.sigma_tmr,
+                          vth_mismatch=args.vth_mismatch, tech_name="45nm")
+    if "xnor" in args.ops and setup.fan_in != 2:
+        raise _UsageError("--ops xnor needs --fan-in 2")
+    if any(op != "read" for op in args.ops) and setup.fan_in < 2:
+        raise _UsageError("and/or/xnor need --fan-in >= 2")
+    start = time.perf_counter()
+    with progress_bar(args.trials, "sense Monte Carlo", "trial") as bar:
+        volts, failed = sm.simulate(setup, trials=args.trials, seed=args.seed,
+                                    workers=args.workers, progress=bar.update)
+    wall = time.perf_counter() - start
+    out = {"trials": args.trials, "seed": args.seed, "wall_s": wall,
+           "trials_per_s": args.trials / wall, "failed_trials": failed,
+           "i_read_a": setup.i_read_a, "fan_in": setup.fan_in,
+           "sigma_ra": setup.sigma_ra, "sigma_tmr": setup.sigma_tmr,
+           "vth_mismatch": setup.vth_mismatch, "ops": sm.summarize(setup, volts, args.ops)}
+    if args.plot:
+        from .characterize.sense_plot import plot_sense
+        plot_sense(setup, volts, args.plot)
+        out["plot"] = args.plot
+    if args.json:
+        emit_json(out)
+        return 0
+    rows = []
+    for op, d in out["ops"].items():
+        for state, st in d["states"].items():
+            rows.append((op, state, st["mean_v"], st["std_v"], st["min_v"], st["max_v"],
+                         st["margin_worst_v"], st["failures"]))
+    print_table(rows, ("op", "state", "mean_v", "std_v", "min_v", "max_v", "margin_v",
+                       "failures"))
+    print()
+    print_table([(op, d["ref_v"], d["margin_v"], d["failures"], d["failure_rate"])
+                 for op, d in out["ops"].items()],
+                ("op", "ref_v", "margin_worst_v", "failures", "failure_rate"))
+    print(f"\n{args.trials} trials in {wall:.1f} s ({out['trials_per_s']:.0f} trials/s), "
+          f"{failed} failed to converge")
+    return 0
+
+
+def _float_list(text: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a comma list of numbers, got {text!r}") \
+            from None
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"need positive finite numbers, got {text!r}")
+    return values
+
+
+def _sense_setup(args, **changes):  # noqa: D401 - shared by mc sense and mc fanin
+    from .characterize import sense_margin as sm
+    return sm.SenseSetup(device=_load_device(args), i_read_a=args.i_read_a,
+                         sigma_ra=args.sigma_ra, sigma_tmr=args.sigma_tmr,
+                         vth_mismatch=args.vth_mismatch, **changes)
+
+
+def cmd_mc_fanin(args) -> int:
+    from .characterize import fanin
+    setup = _sense_setup(args, fan_in=2)
+    total = args.trials * (args.max - 1)
+    with progress_bar(total, "fan-in sweep", "trial") as bar:
+        out = fanin.sweep(setup, max_fan_in=args.max, trials=args.trials, seed=args.seed,
+                          workers=args.workers, progress=bar.update)
+    if args.plot:
+        fanin.plot(out, args.plot)
+        out["plot"] = args.plot
+    if args.json:
+        emit_json(out)
+        return 0
+    rows = [(k, out["and"]["margin_v"][i], out["and"]["margin_3sigma_v"][i],
+             out["and"]["failures"][i], out["or"]["margin_v"][i],
+             out["or"]["margin_3sigma_v"][i], out["or"]["failures"][i])
+            for i, k in enumerate(out["fan_in"])]
+    print_table(rows, ("fan_in", "and_margin_v", "and_3sigma_v", "and_fail", "or_margin_v",
+                       "or_3sigma_v", "or_fail"))
+    first = out["first_failing_fan_in"]
+    print(f"\nfirst fan-in with failures in {args.trials} trials: "
+          f"{first if first else 'none up to ' + str(args.max)}")
+    return 0
+
+
+def cmd_mc_write(args) -> int:
+    from .characterize import write
+    device = _load_device(args)
+    if args.sweep:
+        currents = args.currents or [args.current_a]
+        pulses = args.pulses or [args.pulse_s]
+        steps = sum(args.runs * int(round((p + 2e-9) / 1e-12)) for p in pulses) * len(currents)
+        with progress_bar(steps, "WER sweep spin-steps") as bar:
+            out = write.wer_sweep(device, currents_a=currents, pulses_s=pulses, runs=args.runs,
+                                  seed=args.seed, workers=args.workers, progress=bar.update)
+        if args.plot:
+            write.plot_wer(out, args.plot)
+            out["plot"] = args.plot
+        if args.json:
+            emit_json({k: v for k, v in out.items() if k != "points"})
+            return 0
+        rows = [(c, p, out["wer"][i][j], out["wer_ci95"][i][j])
+                for i, c in enumerate(out["currents_a"]) for j, p in enumerate(out["pulses_s"])]
+        print_table(rows, ("current_a", "pulse_s", "wer", "wer_ci95"))
+        return 0
+    if args.current_a is None or args.pulse_s is None:
+        raise _UsageError("mc write needs --current-a and --pulse-s (or --sweep with lists)")
+    steps = args.runs * int(round((args.pulse_s + 2e-9) / 1e-12))
+    with progress_bar(steps, "LLGS spin-steps") as bar:
+        out = write.wer_point(device, i_shm_a=args.current_a, pulse_s=args.pulse_s,
+                              runs=args.runs, seed=args.seed, workers=args.workers,
+                              progress=bar.update)
+    if args.json:
+        emit_json(out)
+    else:
+        print_table([(k, v) for k, v in out.items()])
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 _SWITCH_HELP = """\
 Apply one rectangular SHM current pulse to an ensemble of free layers starting in the
@@ -215,6 +431,88 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--backend", choices=("numba", "numpy"), default="numba")
     sw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     sw.set_defaults(func=cmd_llg_switch)
+
+    net = sub.add_parser("netlist", help="self-contained netlist files for plain ngspice")
+    nsub = net.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    nsub.required = True
+    ex = nsub.add_parser("export", help="write a netlist that 'ngspice -b FILE' runs "
+                         "(model card inlined, .control block with run/print/wrdata)")
+    common(ex, params=False)
+    ex.add_argument("kind", choices=("cell2t1r", "cell3t", "subarray", "sense", "driver"))
+    ex.add_argument("--out", required=True, metavar="FILE",
+                    help="output .cir file (its directory must exist)")
+    ex.add_argument("--n-on", type=int, choices=range(10), default=5, metavar="N",
+                    help="driver: NMOS on during PROGRAM (0..9, default 5)")
+    ex.add_argument("--calibrate", action="store_true",
+                    help="driver: use the calibrated buffer cell (runs ngspice + LLGS)")
+    ex.set_defaults(func=cmd_netlist_export)
+
+    drv = sub.add_parser("driver", help="CORN majority write driver")
+    drsub = drv.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    drsub.required = True
+    dsw = drsub.add_parser("sweep", help="PROGRAM current, 0 K switching, time and energy "
+                           "versus the number of NMOS on (0..9); at T > 0 also the LLGS "
+                           "switching probability at each SPICE current")
+    common(dsw, params=False)
+    dsw.add_argument("--temperature-k", type=_nonneg_float, default=0.0,
+                     help="> 0: add p_switch from the stochastic LLGS ensemble")
+    dsw.add_argument("--runs", type=_positive_int, default=1000, help="ensemble size")
+    dsw.add_argument("--seed", type=_seed, default=0, help="root seed (same for every count)")
+    dsw.add_argument("--pulse-s", type=_positive_float, default=None,
+                     help="LLGS pulse width (s); default the PROGRAM width (10 ns)")
+    dsw.set_defaults(func=cmd_driver_sweep)
+    mc = sub.add_parser("mc", help="Monte Carlo characterization")
+    msub = mc.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    msub.required = True
+    ms = msub.add_parser("sense", help="transistor-level Monte Carlo of the sense path",
+                         description="Per trial, every MTJ draws RA ~ N(mu, sigma_RA mu) and "
+                         "TMR ~ N(mu, sigma_TMR mu) (IMCE III-B: 5 %% and 10 %%), optionally "
+                         "Pelgrom Vth mismatch; each op's sense voltages are compared with its "
+                         "reference. A failure is a trial on the wrong side.")
+    common(ms)
+    ms.add_argument("--trials", type=_positive_int, default=10000)
+    ms.add_argument("--seed", type=_seed, default=0)
+    ms.add_argument("--ops", type=_ops, default=("read", "and", "or", "xnor"),
+                    help="comma list of read,and,or,xnor")
+    ms.add_argument("--fan-in", type=_positive_int, default=2, help="cells sensed at once")
+    ms.add_argument("--sigma-ra", type=_fraction, default=0.05, help="relative RA sigma")
+    ms.add_argument("--sigma-tmr", type=_fraction, default=0.10, help="relative TMR sigma")
+    ms.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
+                    help="Pelgrom Vth mismatch on every access/reference NMOS")
+    ms.add_argument("--i-read-a", type=_positive_float, default=20e-6, help="read current (A)")
+    ms.add_argument("--workers", type=_positive_int, default=None,
+                    help="ngspice worker processes (default: all cores)")
+    ms.add_argument("--plot", metavar="FILE.png", help="write Fig. 4b-style histograms")
+    ms.set_defaults(func=cmd_mc_sense)
+
+    mf = msub.add_parser("fanin", help="AND/OR margins against the number of sensed cells")
+    common(mf)
+    mf.add_argument("--max", type=_positive_int, default=4, help="largest fan-in (>= 2)")
+    mf.add_argument("--trials", type=_positive_int, default=10000, help="trials per fan-in")
+    mf.add_argument("--seed", type=_seed, default=0)
+    mf.add_argument("--sigma-ra", type=_fraction, default=0.05)
+    mf.add_argument("--sigma-tmr", type=_fraction, default=0.10)
+    mf.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False)
+    mf.add_argument("--i-read-a", type=_positive_float, default=20e-6)
+    mf.add_argument("--workers", type=_positive_int, default=None)
+    mf.add_argument("--plot", metavar="FILE.png", help="margins against fan-in")
+    mf.set_defaults(func=cmd_mc_fanin)
+
+    mw = msub.add_parser("write", help="write error rate from the 300 K LLGS ensemble",
+                         description="WER = 1 - P(switch) of one SHM pulse from the P state "
+                         "(criterion as 'spincim llg switch'), with a Clopper-Pearson 95 %% "
+                         "interval. --sweep maps WER over --currents x --pulses.")
+    common(mw)
+    mw.add_argument("--current-a", type=_positive_float, help="SHM current (A)")
+    mw.add_argument("--pulse-s", type=_positive_float, help="pulse width (s)")
+    mw.add_argument("--runs", type=_positive_int, default=10000)
+    mw.add_argument("--seed", type=_seed, default=0)
+    mw.add_argument("--sweep", action="store_true", help="grid of --currents x --pulses")
+    mw.add_argument("--currents", type=_float_list, help="comma list of currents (A)")
+    mw.add_argument("--pulses", type=_float_list, help="comma list of pulse widths (s)")
+    mw.add_argument("--workers", type=_positive_int, default=None, help="threads")
+    mw.add_argument("--plot", metavar="FILE.png", help="WER against pulse width (sweep)")
+    mw.set_defaults(func=cmd_mc_write)
     return p
 
 

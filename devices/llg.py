@@ -85,6 +85,35 @@ def coefficients(device: M.SotDevice, n: int = 1, *, temperature_k: float | None
     return LlgCoefficients(*(np.full(n, v, dtype=float) for v in values))
 
 
+def coefficients_varied(device: M.SotDevice, *, ms_a_per_m, t_free_m, shm_thickness_m,
+                        temperature_k: float | None = None) -> LlgCoefficients:
+    """LLGS coefficients of spins that differ in Ms, free-layer and SHM thickness (SI).
+
+    Each argument is an array of shape (n,) (e.g. Monte Carlo draws); everything else is
+    ``device``'s. The formulas are those of :func:`coefficients` (devices/mtj.py),
+    vectorized: demag factors of each spin's ellipsoid, H_DL ~ 1 / (Ms t_F w t_SHM),
+    thermal diffusion ~ 1 / (Ms V).
+    """
+    ms = np.asarray(ms_a_per_m, dtype=float)
+    t_f = np.asarray(t_free_m, dtype=float)
+    t_shm = np.asarray(shm_thickness_m, dtype=float)
+    if not (ms.shape == t_f.shape == t_shm.shape and ms.ndim == 1):
+        raise ParameterError("ms_a_per_m", "Ms, t_free and SHM thickness need one shape (n,)")
+    if not (np.all(ms > 0) and np.all(t_f > 0) and np.all(t_shm > 0)):
+        raise ParameterError("ms_a_per_m", "varied parameters must stay > 0")
+    t_k = device.temperature_k if temperature_k is None else temperature_k
+    mtj, shm = device.mtj, device.shm
+    nx, ny, nz = M.ellipsoid_demag_factors(mtj.length_m / 2, mtj.width_m / 2, t_f / 2)
+    area = M.area_m2(mtj)
+    h_dl = (M.HBAR * shm.theta_sh / (shm.width_m * t_shm)
+            / (2.0 * M.E_CHARGE * M.MU0 * ms * t_f))
+    h_stt = M.HBAR * M.spin_polarization(mtj) / area / (2.0 * M.E_CHARGE * M.MU0 * ms * t_f)
+    d_th = 2.0 * mtj.alpha * M.KB * t_k / (M.GAMMA0 * M.MU0 * ms * area * t_f)
+    n = ms.shape[0]
+    return LlgCoefficients(nx * ms - mtj.hk_intrinsic_a_per_m, ny * ms, nz * ms,
+                           np.full(n, mtj.alpha), h_dl, shm.fl_ratio * h_dl, h_stt, d_th)
+
+
 @dataclass(frozen=True)
 class LlgResult:
     """Outcome of an ensemble run.

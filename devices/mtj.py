@@ -154,16 +154,20 @@ class SotDevice:
 
 
 # --------------------------------------------------------------------------- geometry
-def ellipsoid_demag_factors(a_m: float, b_m: float, c_m: float) -> tuple[float, float, float]:
+def ellipsoid_demag_factors(a_m, b_m, c_m):
     """Demagnetizing factors (Nx, Ny, Nz) of an ellipsoid with semi-axes a, b, c (m).
 
     Osborn, Phys. Rev. 67, 351 (1945), written with Carlson's symmetric integral:
-    N_a = (abc/3) R_D(b^2, c^2, a^2). The three factors add up to 1.
+    N_a = (abc/3) R_D(b^2, c^2, a^2). The three factors add up to 1. Scalars give
+    floats; arrays give arrays (element-wise).
     """
     abc3 = a_m * b_m * c_m / 3.0
     a2, b2, c2 = a_m * a_m, b_m * b_m, c_m * c_m
-    return (abc3 * float(elliprd(b2, c2, a2)), abc3 * float(elliprd(c2, a2, b2)),
-            abc3 * float(elliprd(a2, b2, c2)))
+    factors = (abc3 * elliprd(b2, c2, a2), abc3 * elliprd(c2, a2, b2),
+               abc3 * elliprd(a2, b2, c2))
+    if all(isinstance(x, (int, float)) for x in (a_m, b_m, c_m)):
+        return tuple(float(f) for f in factors)
+    return factors
 
 
 def demag_factors(mtj: MtjParams) -> tuple[float, float, float]:

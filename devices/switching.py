@@ -72,20 +72,36 @@ def switch_ensemble(device: M.SotDevice, *, i_shm_a: float, pulse_s: float, runs
         raise ParameterError("runs", f"must be a positive integer, got {runs!r}")
     t_k = device.temperature_k if temperature_k is None else temperature_k
     co = llg.coefficients(device, runs, temperature_k=t_k)
-    settle_seed, pulse_seed = np.random.SeedSequence(seed).spawn(2)
-    common = dict(dt_s=dt_s, backend=backend, workers=workers, progress=progress)
-    if t_k > 0:
-        m0 = np.array([1.0, 0.0, 0.0])
-        if settle_s > 0:
-            m0 = llg.simulate(co, m0=m0, pulse_s=settle_s, seed=settle_seed, **common).m_final
-    else:
-        m0 = tilted_state(rms_thermal_tilt_rad(device) if tilt_rad is None else tilt_rad)
-    res = llg.simulate(co, m0=m0, i_shm_a=i_shm_a, pulse_s=pulse_s, seed=pulse_seed, **common)
+    tilt = rms_thermal_tilt_rad(device) if tilt_rad is None else tilt_rad
+    res = pulse_from_p(co, i_shm_a=i_shm_a, pulse_s=pulse_s, seed=seed, tilt_rad=tilt,
+                       dt_s=dt_s, backend=backend, workers=workers, settle_s=settle_s,
+                       progress=progress)
     k = int(res.switched.sum())
     t_med = float(np.median(res.t_switch_s[res.switched])) if k else math.nan
     return SwitchStats(runs=runs, switched=k, switched_fraction=k / runs,
                        ci95=binomial_ci95(k, runs), t_switch_s_median=t_med,
                        wall_s=res.wall_s, trajectories_per_s=runs / max(res.wall_s, 1e-12))
+
+
+def pulse_from_p(co: llg.LlgCoefficients, *, i_shm_a, pulse_s: float, seed, tilt_rad: float,
+                 dt_s: float = 1e-12, backend: str = "numba", workers: int | None = None,
+                 settle_s: float = SETTLE_S, progress=None) -> llg.LlgResult:
+    """One SHM pulse on spins starting in P; ``co`` may differ spin by spin.
+
+    Thermal spins (``co.thermal_d > 0``) start at +x and relax for ``settle_s`` without
+    current; athermal ones start tilted in-plane by ``tilt_rad``. The settle and the
+    pulse draw from two generators spawned from ``seed``.
+    """
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    settle_seed, pulse_seed = root.spawn(2)
+    common = dict(dt_s=dt_s, backend=backend, workers=workers, progress=progress)
+    if np.any(co.thermal_d > 0):
+        m0 = np.array([1.0, 0.0, 0.0])
+        if settle_s > 0:
+            m0 = llg.simulate(co, m0=m0, pulse_s=settle_s, seed=settle_seed, **common).m_final
+    else:
+        m0 = tilted_state(tilt_rad)
+    return llg.simulate(co, m0=m0, i_shm_a=i_shm_a, pulse_s=pulse_s, seed=pulse_seed, **common)
 
 
 def switching_time_0k(device: M.SotDevice, i_shm_a: float, *, max_s: float = 50e-9,

@@ -35,7 +35,7 @@ from ..errors import ParameterError
 from . import mtj_macro, ngspice
 from . import spice_text as st
 
-__all__ = ["DriverConfig", "op_netlist", "tran_netlist", "op_currents", "hm_current_a",
+__all__ = ["DriverConfig", "driver_lines", "op_netlist", "tran_netlist", "op_currents", "hm_current_a",
            "calibrate_buffer_device", "Calibration", "SweepRow", "sweep", "run_pattern",
            "run_patterns", "PROGRAM_ONLY", "CORN_I1_A", "CORN_I4_A",
            "pattern_for_count", "N_INPUTS"]
@@ -95,15 +95,8 @@ def pattern_for_count(n_on: int, *, offset: int = 0) -> tuple[int, ...]:
     return tuple(base[k:] + base[:k])
 
 
-def _instance(name: str, nodes: Sequence[str], subckt: str) -> str:
-    maker = getattr(mtj_macro, "instance", None)
-    if maker is not None:
-        return maker(name, nodes, subckt)
-    return " ".join([st.check_name(name), *(st.check_node(n) for n in nodes),
-                     st.check_name(subckt)])
-
-
-def _driver_lines(cfg: DriverConfig, gate_nodes: Sequence[str]) -> list[str]:
+def driver_lines(cfg: DriverConfig, gate_nodes: Sequence[str]) -> list[str]:
+    """Card, Vsub, the nine write NMOS into ``sa`` and the PROGRAM / PRESET switches."""
     tech = cfg.tech
     w = cfg.width_factor * tech.node_m
     ws = cfg.switch_width_factor * tech.node_m
@@ -127,7 +120,7 @@ def op_netlist(pattern: Sequence[int], device: M.SotDevice,
     bits = _bits(pattern)
     vdd = cfg.tech.vdd_v
     gates = [f"g{i}" for i in range(N_INPUTS)]
-    lines = _driver_lines(cfg, gates)
+    lines = driver_lines(cfg, gates)
     lines += [st.vsource_dc(f"Vg{i}", g, "0", vdd * b) for i, (g, b) in enumerate(zip(gates, bits))]
     lines += [st.vsource_dc("Vprog", "prog", "0", vdd),
               st.vsource_dc("Vpre", "pre", "0", 0.0),
@@ -157,7 +150,7 @@ def tran_netlist(pattern: Sequence[int], device: M.SotDevice,
         m0 = tuple(float(c) for c in np.ravel(switching.tilted_state(
             switching.rms_thermal_tilt_rad(device), toward_ap=cfg.preset_s > 0)))
     sub = mtj_macro.dynamic_subckt("buf", device, m0=m0)
-    lines = [*sub, *_driver_lines(cfg, gates)]
+    lines = [*sub, *driver_lines(cfg, gates)]
     t0, t1 = cfg.program_start_s, cfg.program_start_s + cfg.program_s
     if cfg.preset_s > 0:
         t_pre_end = e + cfg.preset_s
@@ -170,7 +163,7 @@ def tran_netlist(pattern: Sequence[int], device: M.SotDevice,
     lines.append(st.vsource_pwl("Vprog", "prog", "0", prog_t, prog_v))
     for i, (g, b) in enumerate(zip(gates, bits)):
         lines.append(st.vsource_pwl(f"Vg{i}", g, "0", prog_t, [v * b for v in prog_v]))
-    lines += [_instance("Xbuf", ("0", "0", "sa", "sb"), "buf"),
+    lines += [mtj_macro.instance("Xbuf", ("0", "0", "sa", "sb"), "buf"),
               st.options(reltol=1e-4, method="gear"),
               st.analysis_line(st.tran(cfg.max_step_s, cfg.stop_s,
                                        max_step_s=cfg.max_step_s, uic=True))]

@@ -1,0 +1,68 @@
+"""Fan-in sweep: how the AND/OR margins shrink as more cells are sensed at once.
+
+The evidence behind IMCE's choice of fan-in 2 (IMCE III-B: "to avoid read failure
+(overlapping of Vsense distribution), only two fan-in in-memory logic is used").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from . import sense_margin as sm
+
+
+def sweep(base: sm.SenseSetup, *, max_fan_in: int, trials: int, seed: int,
+          workers: int = 1, progress=None) -> dict:
+    """Monte Carlo of AND and OR for fan-in 2..max; JSON-ready per-K summary.
+
+    Returns ``{"fan_in": [...], "and": {...lists...}, "or": {...}, "first_failing_fan_in"}``
+    where each op holds ``margin_v`` (worst trial), ``margin_3sigma_v`` (mean - 3 sigma of
+    the closest state), ``failures`` and ``failure_rate`` per K.
+    """
+    ks = list(range(2, max_fan_in + 1))
+    out = {"fan_in": ks, "trials": trials, "seed": seed}
+    for op in ("and", "or"):
+        out[op] = {"margin_v": [], "margin_3sigma_v": [], "failures": [], "failure_rate": [],
+                   "ref_v": []}
+    first = None
+    for k in ks:
+        setup = dataclasses.replace(base, fan_in=k)
+        volts, failed = sm.simulate(setup, trials=trials, seed=seed, workers=workers,
+                                    progress=progress)
+        summary = sm.summarize(setup, volts, ("and", "or"))
+        for op in ("and", "or"):
+            d = summary[op]
+            out[op]["margin_v"].append(d["margin_v"])
+            out[op]["margin_3sigma_v"].append(d["margin_mean_minus_3sigma_v"])
+            out[op]["failures"].append(d["failures"])
+            out[op]["failure_rate"].append(d["failure_rate"])
+            out[op]["ref_v"].append(d["ref_v"])
+            if d["failures"] and first is None:
+                first = k
+        out.setdefault("failed_trials", []).append(failed)
+    out["first_failing_fan_in"] = first
+    return out
+
+
+def plot(result: dict, path: str) -> None:
+    """PNG of worst-case and mean - 3 sigma margins of AND and OR against fan-in."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    ks = result["fan_in"]
+    for op, color in (("and", "C0"), ("or", "C3")):
+        ax.plot(ks, [m * 1e3 for m in result[op]["margin_v"]], "o-", color=color,
+                label=f"{op.upper()} worst trial")
+        ax.plot(ks, [m * 1e3 for m in result[op]["margin_3sigma_v"]], "s--", color=color,
+                label=f"{op.upper()} mean - 3 sigma")
+    ax.axhline(0.0, color="k", lw=0.8)
+    ax.set_xlabel("fan-in (cells sensed at once)")
+    ax.set_ylabel("sense margin (mV)")
+    ax.set_xticks(ks)
+    ax.set_title(f"{result['trials']} trials per fan-in")
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

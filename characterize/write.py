@@ -1,0 +1,80 @@
+"""Write error rate (WER) of the SOT-MTJ from the stochastic LLGS ensemble at 300 K.
+
+WER = 1 - P(switch) for one SHM pulse of given current and width, with a
+Clopper-Pearson interval; a sweep maps WER over pulse widths and currents. The device
+physics and the switching criterion are those of :mod:`spincim.devices.switching`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..devices import switching
+from ..devices.mtj import SotDevice
+from ..errors import ParameterError
+
+
+def wer_point(device: SotDevice, *, i_shm_a: float, pulse_s: float, runs: int, seed: int,
+              workers: int | None = None, progress=None) -> dict:
+    """WER of one (current, pulse) point: JSON-ready dict with a 95 % interval."""
+    st = switching.switch_ensemble(device, i_shm_a=i_shm_a, pulse_s=pulse_s, runs=runs,
+                                   seed=seed, workers=workers, progress=progress)
+    lo, hi = st.ci95
+    return {"current_a": i_shm_a, "pulse_s": pulse_s, "runs": runs,
+            "switched": st.switched, "p_switch": st.switched_fraction,
+            "p_switch_ci95": [lo, hi], "wer": 1.0 - st.switched_fraction,
+            "wer_ci95": [1.0 - hi, 1.0 - lo],
+            "wer_upper_bound_95": 1.0 - lo,
+            "t_switch_s_median": st.t_switch_s_median, "wall_s": st.wall_s}
+
+
+def wer_sweep(device: SotDevice, *, currents_a, pulses_s, runs: int, seed: int,
+              workers: int | None = None, progress=None) -> dict:
+    """WER over a grid: ``wer[i][j]`` for current i and pulse j (each pulse its own run).
+
+    Every grid point uses its own seed spawned from ``seed`` (independent ensembles).
+    """
+    currents = [float(c) for c in currents_a]
+    pulses = [float(p) for p in pulses_s]
+    if not currents or not pulses:
+        raise ParameterError("sweep", "give at least one current and one pulse width")
+    seeds = np.random.SeedSequence(seed).spawn(len(currents) * len(pulses))
+    grid = []
+    for i, current in enumerate(currents):
+        row = []
+        for j, pulse in enumerate(pulses):
+            s = int(seeds[i * len(pulses) + j].generate_state(1)[0])
+            row.append(wer_point(device, i_shm_a=current, pulse_s=pulse, runs=runs, seed=s,
+                                 workers=workers, progress=progress))
+        grid.append(row)
+    return {"currents_a": currents, "pulses_s": pulses, "runs": runs, "seed": seed,
+            "wer": [[p["wer"] for p in row] for row in grid],
+            "wer_ci95": [[p["wer_ci95"] for p in row] for row in grid],
+            "points": grid}
+
+
+def plot_wer(result: dict, path: str) -> None:
+    """WER against pulse width, one curve per current, log scale (zero WER at its bound)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    pulses_ns = np.array(result["pulses_s"]) * 1e9
+    floor = 1.0 / result["runs"]
+    for i, current in enumerate(result["currents_a"]):
+        wer = np.array(result["wer"][i], dtype=float)
+        hi = np.array([ci[1] for ci in result["wer_ci95"][i]])
+        shown = np.where(wer > 0, wer, np.nan)
+        line, = ax.semilogy(pulses_ns, shown, "o-", label=f"{current * 1e6:.0f} uA")
+        zero = wer == 0
+        if zero.any():  # no error seen: plot the 95 % upper bound as an open marker
+            ax.semilogy(pulses_ns[zero], hi[zero], "v", mfc="none", color=line.get_color())
+    ax.axhline(floor, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("pulse width (ns)")
+    ax.set_ylabel("write error rate")
+    ax.set_title(f"{result['runs']} runs per point, 300 K (open: 95 % upper bound)")
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

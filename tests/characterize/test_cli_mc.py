@@ -1,0 +1,41 @@
+"""``spincim mc sense``: the JSON contract, plots, and clean errors."""
+
+import json
+
+import pytest
+
+from spincim import cli
+
+pytestmark = pytest.mark.ngspice
+
+
+def test_mc_sense_json_contract_and_plot(capsys, tmp_path):
+    png = tmp_path / "fig.png"
+    code = cli.main(["mc", "sense", "--trials", "600", "--seed", "2", "--workers", "1",
+                     "--plot", str(png), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    data = json.loads(out)
+    for key in ("trials", "seed", "wall_s", "trials_per_s", "ops", "failed_trials"):
+        assert key in data
+    assert set(data["ops"]) == {"read", "and", "or", "xnor"}
+    for op, d in data["ops"].items():
+        for key in ("ref_v", "margin_v", "failures", "failure_rate", "states"):
+            assert key in d
+        for state in d["states"].values():
+            assert {"mean_v", "std_v", "min_v", "max_v"} <= set(state)
+            assert state["min_v"] <= state["mean_v"] <= state["max_v"]
+    assert set(data["ops"]["and"]["states"]) == {"00", "01", "10", "11"}
+    assert png.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("argv", [
+    ["mc", "sense", "--ops", "nand"],
+    ["mc", "sense", "--ops", "xnor", "--fan-in", "3"],
+    ["mc", "sense", "--sigma-ra", "0.5"],
+    ["mc", "sense", "--trials", "-3"],
+])
+def test_mc_sense_bad_input(capsys, argv):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
