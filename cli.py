@@ -202,8 +202,9 @@ def cmd_driver_sweep(args) -> int:
     cfg = W.PROGRAM_ONLY
     counts = list(range(W.N_INPUTS + 1))
     chunk = 4
-    with progress_bar(1 + len(counts), "calibrate + driver transients", unit="run") as bar:
-        device = W.calibrate_buffer_device(cfg=cfg)
+    with progress_bar(1 + len(counts), "driver transients", unit="run") as bar:
+        device = (W.calibrate_buffer_device(cfg=cfg) if args.calibrate
+                  else W.buffer_device(temperature_k=0.0))
         bar.update(1)
         rows = []
         for i in range(0, len(counts), chunk):
@@ -384,6 +385,58 @@ def cmd_mc_write(args) -> int:
     return 0
 
 
+def cmd_mc_importance(args) -> int:
+    from .characterize import importance
+    setup = _sense_setup(args, fan_in=2)
+    if "xnor" in args.ops and setup.fan_in != 2:
+        raise _UsageError("--ops xnor needs fan-in 2")
+    n_states = sum(2 if op == "read" else 4 for op in args.ops)
+    with progress_bar(n_states, "importance sampling", "state") as bar:
+        out = importance.run(setup, samples=args.samples, seed=args.seed, ops=args.ops,
+                             method=args.method, workers=args.workers,
+                             progress=lambda *_: bar.update(1))
+    if args.json:
+        emit_json(out)
+        return 0
+    rows = []
+    for op, d in out["ops"].items():
+        for state, r in d["states"].items():
+            rows.append((op, state, r["p_fail"], r["ci95"], r["design_point_sigma"], r["n"]))
+    print_table(rows, ("op", "state", "p_fail", "ci95", "design_point_sigma", "samples"))
+    print()
+    print_table([(op, d["p_fail"], d["ci95"], d["p_fail_max"], d["worst_state"])
+                 for op, d in out["ops"].items()],
+                ("op", "p_fail_mean_over_states", "ci95", "p_fail_max", "worst_state"))
+    return 0
+
+
+def cmd_mc_majority(args) -> int:
+    from .characterize import majority
+    from .netlists import write_driver as W
+    device = W.buffer_device(temperature_k=args.temperature_k)
+    setup = majority.MajoritySetup(device=device, vth_mismatch=args.vth_mismatch,
+                                   sigma_resistivity=args.sigma_resistivity,
+                                   sigma_shm_thickness=args.sigma_shm_thickness,
+                                   sigma_ms=args.sigma_ms, sigma_t_free=args.sigma_t_free,
+                                   pulse_s=args.pulse_s)
+    steps = 10 * args.trials * int(round((setup.program_s + 2e-9) / 1e-12))
+    with progress_bar(steps, "majority Monte Carlo spin-steps") as bar:
+        out = majority.run(setup, trials=args.trials, seed=args.seed,
+                           temperature_k=args.temperature_k, workers=args.workers,
+                           progress=bar.update)
+    if args.json:
+        emit_json(out)
+        return 0
+    print_table([(r["n_on"], r["i_hm_a_mean"], r["i_hm_a_std"], r["p_switch"], r["errors"],
+                  r["error_rate"], r["error_rate_ci95"]) for r in out["rows"]],
+                ("n_on", "i_hm_a_mean", "i_hm_a_std", "p_switch", "errors", "error_rate",
+                 "ci95"))
+    print(f"\n{args.trials} trials per count at {args.temperature_k:g} K, pulse "
+          f"{setup.program_s * 1e9:g} ns; an error is a switch with <= 4 inputs on or none "
+          f"with >= 5")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 _SWITCH_HELP = """\
 Apply one rectangular SHM current pulse to an ensemble of free layers starting in the
@@ -460,7 +513,10 @@ def build_parser() -> argparse.ArgumentParser:
     dsw.add_argument("--seed", type=_seed, default=0, help="root seed (same for every count)")
     dsw.add_argument("--pulse-s", type=_positive_float, default=None,
                      help="LLGS pulse width (s); default the PROGRAM width (10 ns)")
+    dsw.add_argument("--calibrate", action="store_true", help="re-run the buffer calibration "
+                     "instead of using the declared SHM thickness")
     dsw.set_defaults(func=cmd_driver_sweep)
+
     mc = sub.add_parser("mc", help="Monte Carlo characterization")
     msub = mc.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     msub.required = True
@@ -497,6 +553,44 @@ def build_parser() -> argparse.ArgumentParser:
     mf.add_argument("--workers", type=_positive_int, default=None)
     mf.add_argument("--plot", metavar="FILE.png", help="margins against fan-in")
     mf.set_defaults(func=cmd_mc_fanin)
+
+    mi = msub.add_parser("importance", help="high-sigma failure rates by importance sampling",
+                         description="Mean-shift importance sampling around the most probable "
+                         "failure point (found with the analytic model), evaluated in ngspice "
+                         "(--method spice) or the analytic model: failure probabilities down "
+                         "to 1e-9 and below with 95 %% intervals.")
+    common(mi)
+    mi.add_argument("--samples", type=_positive_int, default=4000, help="samples per state")
+    mi.add_argument("--seed", type=_seed, default=0)
+    mi.add_argument("--ops", type=_ops, default=("read", "and", "or", "xnor"))
+    mi.add_argument("--method", choices=("spice", "model"), default="spice")
+    mi.add_argument("--sigma-ra", type=_fraction, default=0.05)
+    mi.add_argument("--sigma-tmr", type=_fraction, default=0.10)
+    mi.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False)
+    mi.add_argument("--i-read-a", type=_positive_float, default=20e-6)
+    mi.add_argument("--workers", type=_positive_int, default=None)
+    mi.set_defaults(func=cmd_mc_importance)
+
+    mj = msub.add_parser("majority", help="error rate of CORN's majority write per input count",
+                         description="Per trial: Pelgrom Vth mismatch on the driver NMOS and "
+                         "spreads of SHM resistivity/thickness and free-layer Ms/thickness "
+                         "(assumed relative sigmas, all options); PROGRAM currents from one "
+                         "ngspice sweep per count, switching from the LLGS ensemble of the "
+                         "trials' own free layers at --temperature-k.")
+    common(mj, params=False)
+    mj.add_argument("--trials", type=_positive_int, default=2000)
+    mj.add_argument("--seed", type=_seed, default=0)
+    mj.add_argument("--temperature-k", type=_nonneg_float, default=0.0,
+                    help="0: variation alone (deterministic LLGS); > 0: plus thermal field")
+    mj.add_argument("--pulse-s", type=_positive_float, default=None,
+                    help="PROGRAM pulse (s), default 10 ns")
+    mj.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=True)
+    mj.add_argument("--sigma-resistivity", type=_fraction, default=0.05)
+    mj.add_argument("--sigma-shm-thickness", type=_fraction, default=0.03)
+    mj.add_argument("--sigma-ms", type=_fraction, default=0.03)
+    mj.add_argument("--sigma-t-free", type=_fraction, default=0.03)
+    mj.add_argument("--workers", type=_positive_int, default=None)
+    mj.set_defaults(func=cmd_mc_majority)
 
     mw = msub.add_parser("write", help="write error rate from the 300 K LLGS ensemble",
                          description="WER = 1 - P(switch) of one SHM pulse from the P state "

@@ -100,7 +100,7 @@ def reference_resistances(setup: SenseSetup) -> dict[str, float]:
     return refs
 
 
-def _ref_legs(k: int, op: str) -> int:
+def ref_legs(k: int, op: str) -> int:
     return 1 if op == "read" else k
 
 
@@ -119,25 +119,25 @@ class Draws:
                      self.dvth_ref_v[index])
 
 
-def _n_cells(setup: SenseSetup) -> int:
+def n_cells(setup: SenseSetup) -> int:
     return sum(len(c) for c in setup.configurations())
 
 
-def _n_ref_fets(setup: SenseSetup) -> int:
-    return sum(_ref_legs(setup.fan_in, op) for op in reference_resistances(setup))
+def n_ref_fets(setup: SenseSetup) -> int:
+    return sum(ref_legs(setup.fan_in, op) for op in reference_resistances(setup))
 
 
 def draw(setup: SenseSetup, chunk: sampling.Chunk) -> Draws:
     """The chunk's random draws, from its own generator, in a fixed order."""
     rng = chunk.rng()
-    n, cells, mtj = chunk.size, _n_cells(setup), setup.device.mtj
+    n, cells, mtj = chunk.size, n_cells(setup), setup.device.mtj
     r_p = sampling.relative_normal(rng, M.r_p_ohm(mtj), setup.sigma_ra, (n, cells))
     tmr = sampling.relative_normal(rng, mtj.tmr0, setup.sigma_tmr, (n, cells))
     tech = setup.tech
     l_m = tech.l_min_m
     sigma_vth = tech.sigma_vth_v(setup.w_read_mult * l_m, l_m) if setup.vth_mismatch else 0.0
     dvth_cell = sigma_vth * rng.standard_normal((n, cells))
-    dvth_ref = sigma_vth * rng.standard_normal((n, _n_ref_fets(setup)))
+    dvth_ref = sigma_vth * rng.standard_normal((n, n_ref_fets(setup)))
     return Draws(r_p, tmr, dvth_cell, dvth_ref)
 
 
@@ -194,7 +194,7 @@ def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False) -> 
     fet = 0
     for op, r_ref in reference_resistances(setup).items():
         node = f"ref{op}"
-        legs = _ref_legs(setup.fan_in, op)
+        legs = ref_legs(setup.fan_in, op)
         lines.append(st.isource_dc(f"I{node}", "0", node, setup.i_read_a))
         for leg in range(legs):
             tag = f"{op}{leg}"
@@ -207,14 +207,14 @@ def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False) -> 
     return st.netlist("spincim sense Monte Carlo chunk", lines)
 
 
-def _trim(vectors: dict, setup: SenseSetup, n: int) -> dict[str, np.ndarray]:
+def trim(vectors: dict, setup: SenseSetup, n: int) -> dict[str, np.ndarray]:
     """The sense and reference voltages of one chunk's result, first ``n`` points."""
     out = {f"bl{c}": vectors[f"bl{c}"][:n] for c in range(len(setup.configurations()))}
     out.update({f"ref{op}": vectors[f"ref{op}"][:n] for op in reference_resistances(setup)})
     return out
 
 
-def _rescue(setup: SenseSetup, draws: Draws, worker) -> tuple[dict, int]:
+def rescue(setup: SenseSetup, draws: Draws, worker) -> tuple[dict, int]:
     """Re-run a failed chunk with relaxed options; bisect down to the failing trials.
 
     Returns the chunk's voltages (NaN for trials that fail even alone) and their count.
@@ -223,15 +223,15 @@ def _rescue(setup: SenseSetup, draws: Draws, worker) -> tuple[dict, int]:
 
     n = draws.r_p_ohm.shape[0]
     try:
-        return _trim(worker.run(chunk_netlist(setup, draws, relaxed=True)), setup, n), 0
+        return trim(worker.run(chunk_netlist(setup, draws, relaxed=True)), setup, n), 0
     except SimulationError:
         if n == 1:
             keys = [f"bl{c}" for c in range(len(setup.configurations()))]
             keys += [f"ref{op}" for op in reference_resistances(setup)]
             return {k: np.full(1, np.nan) for k in keys}, 1
     half = n // 2
-    a, fa = _rescue(setup, draws.take(slice(0, half)), worker)
-    b, fb = _rescue(setup, draws.take(slice(half, n)), worker)
+    a, fa = rescue(setup, draws.take(slice(0, half)), worker)
+    b, fb = rescue(setup, draws.take(slice(half, n)), worker)
     return {k: np.concatenate([a[k], b[k]]) for k in a}, fa + fb
 
 
@@ -260,11 +260,11 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
         parts, failed = [], 0
         for vectors, chunk in zip(results, work):
             if isinstance(vectors, Exception):
-                part, n_bad = _rescue(setup, draw(setup, chunk), pool.workers[0])
+                part, n_bad = rescue(setup, draw(setup, chunk), pool.workers[0])
                 failed += n_bad
                 parts.append(part)
             else:
-                parts.append(_trim(vectors, setup, chunk.size))
+                parts.append(trim(vectors, setup, chunk.size))
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}, failed
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ParameterError
 
 #: fixed-point iterations of the bias-dependent TMR (converges to < 1e-12 V in ~6)
-_ITERATIONS = 12
+ITERATIONS = 12
 
 
 def vsense_v(i_read_a: float, r_on_ohm, r_p_ohm, tmr0, v_half_v: float,
@@ -45,7 +45,7 @@ def vsense_v(i_read_a: float, r_on_ohm, r_p_ohm, tmr0, v_half_v: float,
         raise ParameterError("states_ap", "r_p_ohm, tmr0 and states_ap disagree in shape")
     r_on = np.broadcast_to(np.asarray(r_on_ohm, dtype=float), (ap.size,))
     r_mtj = np.where(ap, r_p * (1.0 + tmr), r_p)
-    for _ in range(_ITERATIONS):
+    for _ in range(ITERATIONS):
         g_branch = 1.0 / (r_on + r_mtj)
         v_sense = i_read_a / g_branch.sum(axis=1)
         v_mtj = v_sense[:, None] * g_branch * r_mtj

@@ -39,3 +39,15 @@ def test_mc_sense_bad_input(capsys, argv):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_mc_importance_model_json(capsys):
+    code = cli.main(["mc", "importance", "--method", "model", "--samples", "500",
+                     "--ops", "and,or", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    for op in ("and", "or"):
+        d = data["ops"][op]
+        assert 0 < d["p_fail"] < 1e-3
+        assert d["ci95"][0] <= d["p_fail"] <= d["ci95"][1]
+        assert set(d["states"]) == {"00", "01", "10", "11"}
