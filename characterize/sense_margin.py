@@ -166,16 +166,29 @@ def _fet_lines(tag: str, drain: str, source: str, dvth: np.ndarray, setup: Sense
     else:
         gate, lines = "vdd", []
     lines.append(st.mosfet(f"M{tag}", drain, gate, source, "0", tech.nmos_model,
-                           w_m=setup.w_read_mult * l_m, l_m=l_m))
+                           w_m=setup.w_read_mult * l_m, l_m=l_m, **LEAN_DC))
     return lines
 
 
+#: solver tolerances of a chunk: each .dc point starts from the previous trial's
+#: solution, so ngspice's default reltol = 1e-3 leaves up to 0.15 mV; these give
+#: < 0.2 uV against an independent .op per trial (bench/mc_speed.py), at no cost
+TIGHT_OPTIONS = dict(reltol=1e-6, vntol=1e-8)
 #: options of the retry of a chunk that did not converge
 RELAXED_OPTIONS = dict(gmin=1e-10, reltol=1e-3, abstol=1e-10, itl1=1000, itl2=1000)
+#: BSIM4 instance switches for DC: no body- and gate-resistor networks (the PTM card
+#: turns them on). They carry no DC current, so the operating point is unchanged and the
+#: matrix loses about half its equations.
+LEAN_DC = dict(rbodymod=0, rgatemod=0)
 
 
-def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False) -> str:
-    """The netlist of one chunk: every configuration and reference, swept over trials."""
+def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False,
+                  references: bool = True) -> str:
+    """The netlist of one chunk: every configuration and reference, swept over trials.
+
+    ``references=False`` leaves the reference branches out (without Vth mismatch they
+    are the same in every trial and are solved once, see :func:`nominal_references`).
+    """
     n = draws.r_p_ohm.shape[0]
     tech = setup.tech
     vh = setup.device.mtj.v_half_v
@@ -192,7 +205,7 @@ def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False) -> 
                                 draws.tmr[:, cell], vh)
             cell += 1
     fet = 0
-    for op, r_ref in reference_resistances(setup).items():
+    for op, r_ref in (reference_resistances(setup).items() if references else ()):
         node = f"ref{op}"
         legs = ref_legs(setup.fan_in, op)
         lines.append(st.isource_dc(f"I{node}", "0", node, setup.i_read_a))
@@ -201,20 +214,35 @@ def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False) -> 
             lines += _fet_lines(f"r{tag}", node, f"m{tag}", draws.dvth_ref_v[:, fet], setup)
             lines.append(st.resistor(f"R{tag}", f"m{tag}", "0", legs * r_ref))
             fet += 1
-    if relaxed:
-        lines.append(st.options(**RELAXED_OPTIONS))
+    lines.append(st.options(**(RELAXED_OPTIONS if relaxed else TIGHT_OPTIONS)))
     lines.append(st.analysis_line(st.dc("Vidx", 0.0, float(max(n - 1, 1)), 1.0)))
     return st.netlist("spincim sense Monte Carlo chunk", lines)
 
 
+def result_vectors(setup: SenseSetup, *, references: bool = True) -> tuple[str, ...]:
+    """Names of the vectors a chunk returns: sense voltages (and references)."""
+    names = [f"bl{c}" for c in range(len(setup.configurations()))]
+    if references:
+        names += [f"ref{op}" for op in reference_resistances(setup)]
+    return tuple(names)
+
+
 def trim(vectors: dict, setup: SenseSetup, n: int) -> dict[str, np.ndarray]:
-    """The sense and reference voltages of one chunk's result, first ``n`` points."""
-    out = {f"bl{c}": vectors[f"bl{c}"][:n] for c in range(len(setup.configurations()))}
-    out.update({f"ref{op}": vectors[f"ref{op}"][:n] for op in reference_resistances(setup)})
-    return out
+    """The sense (and reference, when present) voltages of a chunk, first ``n`` points."""
+    return {k: vectors[k][:n] for k in result_vectors(setup) if k in vectors}
 
 
-def rescue(setup: SenseSetup, draws: Draws, worker) -> tuple[dict, int]:
+def nominal_references(setup: SenseSetup, worker) -> dict[str, float]:
+    """Reference voltages with every transistor at nominal Vth (one .op-like sweep point)."""
+    flat = Draws(np.full((1, n_cells(setup)), M.r_p_ohm(setup.device.mtj)),
+                 np.full((1, n_cells(setup)), setup.device.mtj.tmr0),
+                 np.zeros((1, n_cells(setup))), np.zeros((1, n_ref_fets(setup))))
+    vec = worker.run(chunk_netlist(setup, flat), vectors=result_vectors(setup))
+    return {f"ref{op}": float(vec[f"ref{op}"][0]) for op in reference_resistances(setup)}
+
+
+def rescue(setup: SenseSetup, draws: Draws, worker, *, references: bool = True
+           ) -> tuple[dict, int]:
     """Re-run a failed chunk with relaxed options; bisect down to the failing trials.
 
     Returns the chunk's voltages (NaN for trials that fail even alone) and their count.
@@ -222,16 +250,16 @@ def rescue(setup: SenseSetup, draws: Draws, worker) -> tuple[dict, int]:
     from ..errors import SimulationError
 
     n = draws.r_p_ohm.shape[0]
+    names = result_vectors(setup, references=references)
     try:
-        return trim(worker.run(chunk_netlist(setup, draws, relaxed=True)), setup, n), 0
+        text = chunk_netlist(setup, draws, relaxed=True, references=references)
+        return trim(worker.run(text, vectors=names), setup, n), 0
     except SimulationError:
         if n == 1:
-            keys = [f"bl{c}" for c in range(len(setup.configurations()))]
-            keys += [f"ref{op}" for op in reference_resistances(setup)]
-            return {k: np.full(1, np.nan) for k in keys}, 1
+            return {k: np.full(1, np.nan) for k in names}, 1
     half = n // 2
-    a, fa = rescue(setup, draws.take(slice(0, half)), worker)
-    b, fb = rescue(setup, draws.take(slice(half, n)), worker)
+    a, fa = rescue(setup, draws.take(slice(0, half)), worker, references=references)
+    b, fb = rescue(setup, draws.take(slice(half, n)), worker, references=references)
     return {k: np.concatenate([a[k], b[k]]) for k in a}, fa + fb
 
 
@@ -247,9 +275,12 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
     from ..netlists import ngspice
 
     work = sampling.chunks(trials, seed, chunk_trials)
+    refs_per_trial = setup.vth_mismatch  # otherwise every trial has the same references
+    names = result_vectors(setup, references=refs_per_trial)
 
     def make_job(chunk: sampling.Chunk):
-        return ngspice.Job(chunk_netlist(setup, draw(setup, chunk)))
+        text = chunk_netlist(setup, draw(setup, chunk), references=refs_per_trial)
+        return ngspice.Job(text, vectors=names)
 
     def done(index: int) -> None:
         if progress is not None:
@@ -260,12 +291,16 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
         parts, failed = [], 0
         for vectors, chunk in zip(results, work):
             if isinstance(vectors, Exception):
-                part, n_bad = rescue(setup, draw(setup, chunk), pool.workers[0])
+                part, n_bad = rescue(setup, draw(setup, chunk), pool.workers[0],
+                                     references=refs_per_trial)
                 failed += n_bad
                 parts.append(part)
             else:
                 parts.append(trim(vectors, setup, chunk.size))
-    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}, failed
+        fixed = {} if refs_per_trial else nominal_references(setup, pool.workers[0])
+    out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    out.update({key: np.full(trials, value) for key, value in fixed.items()})
+    return out, failed
 
 
 # --------------------------------------------------------------------------- analysis
