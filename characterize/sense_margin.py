@@ -143,9 +143,9 @@ def draw(setup: SenseSetup, chunk: sampling.Chunk) -> Draws:
 
 def _mtj_lines(tag: str, node: str, ap: bool, r_p: np.ndarray, tmr: np.ndarray,
                v_half_v: float) -> list[str]:
-    lines = [st.bsource_table(f"Brp{tag}", f"rp{tag}", "idx", r_p)]
+    lines = [st.bsource_table(f"Brp{tag}", f"rp{tag}", "idx", r_p, digits=TABLE_DIGITS)]
     if ap:
-        lines.append(st.bsource_table(f"Btm{tag}", f"tm{tag}", "idx", tmr))
+        lines.append(st.bsource_table(f"Btm{tag}", f"tm{tag}", "idx", tmr, digits=TABLE_DIGITS))
         lines.append(st.bsource_current(
             f"Bm{tag}", node, "0",
             "v({n})/(v({rp})*(1+v({tm})/(1+(v({n})/{vh})^2)))",
@@ -162,7 +162,7 @@ def _fet_lines(tag: str, drain: str, source: str, dvth: np.ndarray, setup: Sense
     l_m = tech.l_min_m
     if setup.vth_mismatch:
         gate = f"g{tag}"
-        lines = [st.bsource_table(f"Bg{tag}", gate, "idx", tech.vdd_v - dvth)]
+        lines = [st.bsource_table(f"Bg{tag}", gate, "idx", tech.vdd_v - dvth, digits=TABLE_DIGITS)]
     else:
         gate, lines = "vdd", []
     lines.append(st.mosfet(f"M{tag}", drain, gate, source, "0", tech.nmos_model,
@@ -176,6 +176,9 @@ def _fet_lines(tag: str, drain: str, source: str, dvth: np.ndarray, setup: Sense
 TIGHT_OPTIONS = dict(reltol=1e-6, vntol=1e-8)
 #: options of the retry of a chunk that did not converge
 RELAXED_OPTIONS = dict(gmin=1e-10, reltol=1e-3, abstol=1e-10, itl1=1000, itl2=1000)
+#: significant digits of the Monte Carlo tables: 1e-10 relative, far below the solver's
+#: 1e-6 reltol, and a third shorter text for ngspice to parse than full repr
+TABLE_DIGITS = 10
 #: BSIM4 instance switches for DC: no body- and gate-resistor networks (the PTM card
 #: turns them on). They carry no DC current, so the operating point is unchanged and the
 #: matrix loses about half its equations.
@@ -217,6 +220,12 @@ def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False,
     lines.append(st.options(**(RELAXED_OPTIONS if relaxed else TIGHT_OPTIONS)))
     lines.append(st.analysis_line(st.dc("Vidx", 0.0, float(max(n - 1, 1)), 1.0)))
     return st.netlist("spincim sense Monte Carlo chunk", lines)
+
+
+def build_chunk(item: tuple[SenseSetup, sampling.Chunk]) -> str:
+    """Netlist of one chunk from (setup, chunk): runs inside an ngspice worker."""
+    setup, chunk = item
+    return chunk_netlist(setup, draw(setup, chunk), references=setup.vth_mismatch)
 
 
 def result_vectors(setup: SenseSetup, *, references: bool = True) -> tuple[str, ...]:
@@ -278,16 +287,14 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
     refs_per_trial = setup.vth_mismatch  # otherwise every trial has the same references
     names = result_vectors(setup, references=refs_per_trial)
 
-    def make_job(chunk: sampling.Chunk):
-        text = chunk_netlist(setup, draw(setup, chunk), references=refs_per_trial)
-        return ngspice.Job(text, vectors=names)
-
     def done(index: int) -> None:
         if progress is not None:
             progress(work[index].size)
 
     with ngspice.WorkerPool(workers, timeout_s=600) as pool:
-        results = pool.run_each(work, make_job, progress=done, return_exceptions=True)
+        # each worker draws and builds its own chunk's netlist: the caller stays idle
+        results = pool.run_built(build_chunk, [(setup, chunk) for chunk in work],
+                                 vectors=names, progress=done, return_exceptions=True)
         parts, failed = [], 0
         for vectors, chunk in zip(results, work):
             if isinstance(vectors, Exception):

@@ -372,6 +372,18 @@ class _Engine:
         finally:
             self._free()
 
+    def run_built(self, builder, args: tuple, vectors: Sequence[str] | None) -> Vectors:
+        """Build the netlist here, in the worker (``builder(*args)``), then run it."""
+        try:
+            netlist = builder(*args)
+        except SpincimError:
+            raise
+        except Exception as exc:  # a bug in the builder must not kill the worker silently
+            raise SimulationError(f"netlist builder {getattr(builder, '__name__', builder)} "
+                                  f"failed: {exc!r}") from None
+        st.check_netlist(netlist)
+        return self.run_job(netlist, None, vectors)
+
     def sweep(self, batches: Sequence[Sequence[str]], analysis: str | None,
               vectors: Sequence[str] | None) -> list[Vectors]:
         """For each batch of alter commands: apply it, simulate, collect the vectors."""
@@ -397,7 +409,8 @@ def _serve(conn) -> None:
     except SpincimError as exc:
         conn.send(("error", exc))
         return
-    operations = {"run": engine.run_job, "load": engine.load, "alter": engine.alter,
+    operations = {"run": engine.run_job, "run_built": engine.run_built,
+                  "load": engine.load, "alter": engine.alter,
                   "simulate": engine.simulate, "sweep": engine.sweep,
                   "unload": engine.unload}
     conn.send(("ready", engine.version))
@@ -568,6 +581,20 @@ class Worker:
         return self._call("run", (job.netlist, job.analysis, job.vectors), timeout_s,
                           job.netlist)
 
+    def run_built(self, builder, args: tuple, *, vectors: Sequence[str] | None = None,
+                  timeout_s: float | None = None) -> Vectors:
+        """Run the netlist that ``builder(*args)`` returns, built inside the worker.
+
+        ``builder`` must be a module-level function (it is pickled by reference) that
+        returns netlist text from :mod:`spice_text` builders; building in the worker
+        keeps the caller's CPU free when many large netlists are run in parallel.
+        """
+        self._recycle_if_due()
+        self._netlist = None
+        return self._call("run_built", (builder, tuple(args),
+                                        None if vectors is None else tuple(vectors)),
+                          timeout_s, None)
+
     def load(self, netlist: str, *, timeout_s: float | None = None) -> None:
         """Parse ``netlist`` and keep it loaded for :meth:`alter`/:meth:`simulate`."""
         st.check_netlist(netlist)
@@ -696,6 +723,14 @@ class WorkerPool:
         back in item order; ``progress(index)`` is called after each item.
         """
         return self._each(lambda w, item: w.run_job(make_job(item), timeout_s=timeout_s),
+                          list(items), return_exceptions, progress)
+
+    def run_built(self, builder, items: Sequence, *, vectors: Sequence[str] | None = None,
+                  timeout_s: float | None = None, progress=None,
+                  return_exceptions: bool = False) -> list:
+        """``builder(item)`` built and run inside the workers, results in item order."""
+        return self._each(lambda w, item: w.run_built(builder, (item,), vectors=vectors,
+                                                      timeout_s=timeout_s),
                           list(items), return_exceptions, progress)
 
     def sweep(self, netlist: str, batches: Sequence[Sequence[Alter]],

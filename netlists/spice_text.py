@@ -110,18 +110,19 @@ def check_netlist(text: str) -> str:
     return text
 
 
-def fmt_number(x: float, *, field: str = "value") -> str:
+def fmt_number(x: float, *, field: str = "value", digits: int | None = None) -> str:
     """Format a real number for a netlist: shortest exact repr, no unit suffix.
 
     ``fmt_number(4.5e-8) == '4.5e-08'``; ``fmt_number(1000) == '1000.0'``. Raises
     :class:`ParameterError` for bools, strings, complex, NaN and infinities.
+    ``digits`` rounds to that many significant digits (for long Monte Carlo tables).
     """
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise ParameterError(field, f"must be a real number, got {x!r}")
     value = float(x)
     if not math.isfinite(value):
         raise ParameterError(field, f"must be finite, got {value!r}")
-    return repr(value)
+    return repr(value) if digits is None else f"{value:.{int(digits)}g}"
 
 
 def _positive(x: float, field: str) -> str:
@@ -315,7 +316,8 @@ def bsource_voltage(name: str, n1: str, n2: str, template: str,
            f"V={_expression(template, values)}"
 
 
-def bsource_table(name: str, node: str, index_node: str, values: Sequence[float]) -> str:
+def bsource_table(name: str, node: str, index_node: str, values: Sequence[float], *,
+                  digits: int | None = None) -> str:
     """Voltage source ``B.. node 0 V=pwl(v(index_node), 0, y0, 1, y1, ...)``.
 
     A lookup table indexed by the voltage of ``index_node``: swept by a ``.dc`` over
@@ -324,9 +326,10 @@ def bsource_table(name: str, node: str, index_node: str, values: Sequence[float]
     """
     if len(values) < 1:
         raise ParameterError("values", "a table needs at least one value")
-    pairs = ",".join(f"{k},{fmt_number(float(v), field='values')}" for k, v in enumerate(values))
+    pairs = ",".join(f"{k},{fmt_number(float(v), field='values', digits=digits)}"
+                     for k, v in enumerate(values))
     if len(values) == 1:  # pwl needs two points
-        pairs += f",1,{fmt_number(float(values[0]), field='values')}"
+        pairs += f",1,{fmt_number(float(values[0]), field='values', digits=digits)}"
     return (f"{_element(name, 'b')} {check_node(node)} 0 "
             f"V=pwl(v({check_node(index_node)}),{pairs})")
 
