@@ -49,8 +49,14 @@ def _subarray(n: int) -> tuple[str, str]:
     if E.subarray_available():
         from spincim.netlists import array
         states = [[(r + c) % 2 == 1 for c in range(n)] for r in range(n)]
-        return (f"{n}x{n} sub-array read (array.static_read_netlist, op)",
-                array.static_read_netlist(n, n, states, row=1, col=1))
+        if n <= 16:
+            return (f"{n}x{n} sub-array read (array.static_read_netlist, op)",
+                    array.static_read_netlist(n, n, states, row=1, col=1))
+        # full per-cell wire segments plus a 64-row decoder take minutes in ngspice 39
+        # (see the module docstring): lump 16 pitches per R-C segment, ideal RWL drive
+        return (f"{n}x{n} sub-array read (16 pitches per wire segment, no decoder, op)",
+                array.static_read_netlist(n, n, states, row=1, col=1, decoder=False,
+                                          cells_per_segment=16))
     return (f"STAND-IN: column of {n} static cells (array.py missing), op",
             _column_stand_in(n))
 
