@@ -1,0 +1,299 @@
+"""Write and read lookup-table files (HDF5, layout in :mod:`spincim.lut.schema`).
+
+The only module that imports h5py; nothing imports it when ``spincim`` is imported.
+Writes are atomic: a temporary file in the target's directory is written, flushed,
+fsync'ed and renamed over the target with ``os.replace``, so a crash at any moment leaves
+either the old file or the new one, never a mix (a killed writer may leave a stray
+``.<name>.*.tmp`` file beside it). Reads validate the layout and turn every problem into
+one :class:`~spincim.errors.LutError` naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from typing import Any, Callable, Iterable
+
+import h5py
+import numpy as np
+
+from spincim.errors import LutError, ParameterError
+from spincim.lut.schema import (AREA_UNITS, JSON_PROVENANCE_KEYS, PROVENANCE_KEYS, QUANTITIES,
+                                SCHEMA_VERSION, Area, Axis, Lut, McSummary, OpTable)
+
+_INT64_MAX = 2**63 - 1
+
+
+def write_lut(lut: Lut, path: str | os.PathLike, *,
+              _stage_hook: Callable[[str, str], None] | None = None) -> None:
+    """Write ``lut`` to ``path`` atomically (temp file + fsync + ``os.replace``).
+
+    ``_stage_hook(stage, temp_path)`` is a test hook called at the stages
+    ``"created"``, ``"writing"`` (some data written), ``"written"`` (closed and fsync'ed)
+    and ``"replaced"``.
+    """
+    if not isinstance(lut, Lut):
+        raise TypeError(f"write_lut needs a Lut, got {type(lut).__name__}")
+    path = os.path.abspath(os.fspath(path))
+    directory, name = os.path.split(path)
+    hook = _stage_hook or (lambda stage, tmp: None)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # O_EXCL: never clobber another writer's temp file; mode 0o666 lets the umask decide.
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        hook("created", tmp)
+        with h5py.File(tmp, "w") as f:
+            _write(f, lut, lambda: hook("writing", tmp))
+            f.flush()
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        hook("written", tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(directory)
+    hook("replaced", tmp)
+
+
+def _fsync_dir(directory: str) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems do not support fsync on directories
+        pass
+    finally:
+        os.close(fd)
+
+
+def _dataset(group: h5py.Group, name: str, data: Any) -> h5py.Dataset:
+    # No timestamps: the same content gives the same bytes.
+    return group.create_dataset(name, data=data, track_times=False)
+
+
+def _write(f: h5py.File, lut: Lut, progress: Callable[[], None]) -> None:
+    f.attrs["schema_version"] = SCHEMA_VERSION
+    f.attrs["technology"] = lut.technology
+    for key in sorted(lut.provenance):
+        val = lut.provenance[key]
+        if key in JSON_PROVENANCE_KEYS:
+            val = json.dumps(val, sort_keys=True)
+        elif key == "seed" and val > _INT64_MAX:
+            val = str(val)  # SeedSequence entropy may exceed int64: keep every digit
+        f.attrs[key] = val
+
+    axes = f.create_group("axes")
+    for name in sorted(lut.axes):
+        axis = lut.axes[name]
+        data = axis.values.astype(np.int64) if axis.integer else axis.values
+        ds = _dataset(axes, name, data)
+        ds.attrs["units"] = axis.units
+        ds.attrs["description"] = axis.description
+        ds.attrs["integer"] = axis.integer
+        if axis.nominal is not None:
+            ds.attrs["nominal"] = float(axis.nominal)
+        ds.make_scale(name)
+
+    ops = f.create_group("ops")
+    for name in sorted(lut.ops):
+        table = lut.ops[name]
+        grp = ops.create_group(name)
+        grp.attrs["description"] = table.description
+        grp.attrs["axes"] = list(table.axes) if table.axes else np.array([], dtype="S1")
+        for quantity, units in QUANTITIES.items():
+            ds = _dataset(grp, quantity, getattr(table, quantity))
+            ds.attrs["units"] = units
+            for i, axis_name in enumerate(table.axes):
+                ds.dims[i].attach_scale(axes[axis_name])
+                ds.dims[i].label = axis_name
+            progress()
+
+    area = f.create_group("area")
+    for name in sorted(lut.areas):
+        ds = _dataset(area, name, np.float64(lut.areas[name].area_m2))
+        ds.attrs["units"] = AREA_UNITS
+        ds.attrs["description"] = lut.areas[name].description
+
+    mc = f.create_group("mc")
+    for name in sorted(lut.mc):
+        summary = lut.mc[name]
+        grp = mc.create_group(name)
+        for key in sorted(summary.attrs):
+            grp.attrs[key] = summary.attrs[key]
+        for key in sorted(summary.datasets):
+            _dataset(grp, key, summary.datasets[key])
+        if summary.samples:
+            samples = grp.create_group("samples")
+            for key in sorted(summary.samples):
+                _dataset(samples, key, summary.samples[key])
+                progress()
+
+
+def lut_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of the file's bytes (identifies a LUT in results and reports)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise LutError(os.fspath(path), f"cannot read file: {exc.strerror or exc}") from None
+    return digest.hexdigest()
+
+
+def read_lut(path: str | os.PathLike, *, required_ops: Iterable[str] = ()) -> Lut:
+    """Read and validate the LUT at ``path``; every op in ``required_ops`` must be present.
+
+    Raises one :class:`LutError` naming the file for a missing, unreadable, corrupt or
+    truncated file, a wrong schema version, a missing op, axis or dimension scale, units
+    other than the schema's, or NaN/negative values in a table.
+    """
+    where = os.fspath(path)
+    if not os.path.exists(where):
+        raise LutError(where, "LUT file does not exist")
+    if not os.path.isfile(where):
+        raise LutError(where, "not a regular file")
+    try:
+        f = h5py.File(where, "r")
+    except OSError as exc:
+        raise LutError(where, _describe_oserror(exc)) from None
+    try:
+        with f:
+            return _read(f, where, tuple(required_ops))
+    except OSError as exc:
+        raise LutError(where, _describe_oserror(exc)) from None
+    except ParameterError as exc:
+        raise LutError(where, f"invalid content at {exc.field}: {exc.message}") from None
+    except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+        raise LutError(where, f"malformed LUT: {exc}") from exc
+
+
+def _describe_oserror(exc: OSError) -> str:
+    text = str(exc)
+    if "truncated" in text.lower():
+        return f"file is truncated (an interrupted write or copy?): {text}"
+    if "signature" in text.lower():
+        return f"not an HDF5 file (corrupt, or some other format): {text}"
+    if isinstance(exc, PermissionError) or "permission" in text.lower():
+        return f"file is not readable (permission denied): {text}"
+    return f"cannot read as HDF5 (corrupt file?): {text}"
+
+
+def _py(val: Any) -> Any:
+    """Attribute values back as plain Python scalars."""
+    if isinstance(val, bytes):
+        return val.decode()
+    if isinstance(val, np.generic):
+        return val.item()
+    return val
+
+
+def _read(f: h5py.File, where: str, required_ops: tuple[str, ...]) -> Lut:
+    if "schema_version" not in f.attrs:
+        raise LutError(where, "no 'schema_version' root attribute: not a spincim LUT")
+    version = _py(f.attrs["schema_version"])
+    if version != SCHEMA_VERSION:
+        raise LutError(where, f"schema version {version!r} is not supported "
+                              f"(this spincim reads version {SCHEMA_VERSION}); rebuild the LUT")
+    for group in ("axes", "ops", "area", "mc"):
+        if not isinstance(f.get(group), h5py.Group):
+            raise LutError(where, f"missing group /{group}")
+    missing = [op for op in required_ops if op not in f["ops"]]
+    if missing:
+        raise LutError(where, f"missing required op(s) {', '.join(missing)} "
+                              f"(file has: {', '.join(sorted(f['ops'])) or 'none'})")
+    technology = _py(f.attrs.get("technology"))
+    if technology is None:
+        raise LutError(where, "no 'technology' root attribute")
+
+    absent = [k for k in PROVENANCE_KEYS if k not in f.attrs]
+    if absent:
+        raise LutError(where, f"missing provenance root attribute(s) {', '.join(absent)}")
+    provenance: dict[str, Any] = {}
+    for key, val in f.attrs.items():
+        if key in ("schema_version", "technology"):
+            continue
+        val = _py(val)
+        if key in JSON_PROVENANCE_KEYS:
+            try:
+                val = json.loads(val)
+            except (TypeError, ValueError) as exc:
+                raise LutError(where, f"root attribute {key} is not valid JSON: {exc}") from None
+        elif key == "seed" and isinstance(val, str):
+            val = int(val)
+        provenance[key] = val
+
+    axes = {name: _read_axis(f["axes"], name) for name in f["axes"]}
+    ops = {name: _read_op(f["ops"][name], name, axes, where) for name in f["ops"]}
+    areas = {}
+    for name, ds in f["area"].items():
+        _check_units(ds, AREA_UNITS, where)
+        areas[name] = Area(name, float(ds[()]), _py(ds.attrs.get("description", "")))
+    mc = {}
+    for name, grp in f["mc"].items():
+        samples = grp.get("samples")
+        mc[name] = McSummary(
+            name, attrs={k: _py(v) for k, v in grp.attrs.items()},
+            datasets={k: ds[()] for k, ds in grp.items() if isinstance(ds, h5py.Dataset)},
+            samples={k: ds[()] for k, ds in samples.items()} if samples is not None else {})
+    return Lut(technology, axes, ops, areas, mc, provenance, source=where)
+
+
+def _read_axis(group: h5py.Group, name: str) -> Axis:
+    ds = group[name]
+    nominal = ds.attrs.get("nominal")
+    return Axis(name, ds[()].astype(np.float64), _py(ds.attrs["units"]),
+                nominal=None if nominal is None else float(nominal),
+                integer=bool(ds.attrs.get("integer", False)),
+                description=_py(ds.attrs.get("description", "")))
+
+
+def _check_units(ds: h5py.Dataset, units: str, where: str) -> None:
+    got = _py(ds.attrs.get("units"))
+    if got != units:
+        raise LutError(where, f"{ds.name} has units {got!r}, expected {units!r}")
+
+
+def _read_op(grp: h5py.Group, name: str, axes: dict[str, Axis], where: str) -> OpTable:
+    declared = tuple(_py(a) for a in grp.attrs.get("axes", ()))
+    for axis_name in declared:
+        if axis_name not in axes:
+            raise LutError(where, f"op {name!r} uses axis {axis_name!r} but /axes/{axis_name} "
+                                  "is missing")
+    arrays = {}
+    for quantity, units in QUANTITIES.items():
+        if quantity not in grp:
+            raise LutError(where, f"op {name!r} has no {quantity} dataset")
+        ds = grp[quantity]
+        _check_units(ds, units, where)
+        if ds.ndim != len(declared):
+            raise LutError(where, f"{ds.name} has {ds.ndim} dimension(s) but the op declares "
+                                  f"axes {declared}")
+        for i, axis_name in enumerate(declared):
+            scales = [s.name for s in ds.dims[i].values()]
+            if not scales:
+                raise LutError(where, f"{ds.name} dimension {i} ({axis_name}) has no dimension "
+                                      "scale attached")
+            if scales != [f"/axes/{axis_name}"]:
+                shown = ["<deleted axis>" if s is None else s for s in scales]
+                raise LutError(where, f"{ds.name} dimension {i} is attached to {shown}, "
+                                      f"expected /axes/{axis_name}")
+        data = ds[()]
+        if data.dtype.kind != "f":
+            raise LutError(where, f"{ds.name} has dtype {data.dtype}, expected float")
+        if not np.all(np.isfinite(data)):
+            raise LutError(where, f"{ds.name} contains NaN or infinite values")
+        arrays[quantity] = data
+    return OpTable(name, declared, arrays["energy_j"], arrays["latency_s"],
+                   _py(grp.attrs.get("description", "")))
