@@ -1,0 +1,64 @@
+"""Plain data for characterized operations: what the LUT builder stores.
+
+Characterization functions return :class:`OpCharacterization` (energy and latency over
+named axes) and :class:`AreaItem`; ``lut/`` turns them into HDF5 tables. Nothing here
+imports h5py or runs a simulator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AxisSpec:
+    """One named axis of a characterization grid (SI values)."""
+
+    name: str          # e.g. "vdd_v", "temperature_k", "rows", "n_on"
+    values: tuple      # grid values, increasing
+    units: str         # "V", "K", "1"
+    nominal: float | None = None
+
+
+@dataclass(frozen=True)
+class OpCharacterization:
+    """Energy (J) and latency (s) of one operation over ``axes`` (array shapes match).
+
+    ``netlist_sha256`` maps a short netlist name to the sha256 of the text simulated, for
+    provenance; ``criterion`` states how energy and latency were measured.
+    """
+
+    op: str
+    axes: tuple[AxisSpec, ...]
+    energy_j: np.ndarray
+    latency_s: np.ndarray
+    description: str
+    criterion: str
+    netlist_sha256: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AreaItem:
+    """Area of one component (m^2) with its layout rule and source."""
+
+    component: str
+    area_m2: float
+    description: str
+
+
+def sha256_text(text: str) -> str:
+    """sha256 of a netlist text (provenance)."""
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def integrate_power_j(t_s: np.ndarray, p_w: np.ndarray, t0_s: float, t1_s: float) -> float:
+    """Energy of a power waveform over [t0, t1] by the trapezoid rule on the samples (J)."""
+    t = np.asarray(t_s, float)
+    p = np.asarray(p_w, float)
+    inside = (t >= t0_s) & (t <= t1_s)
+    tt = np.concatenate([[t0_s], t[inside], [t1_s]])
+    pp = np.concatenate([[np.interp(t0_s, t, p)], p[inside], [np.interp(t1_s, t, p)]])
+    return float(np.trapezoid(pp, tt))
