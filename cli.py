@@ -437,6 +437,86 @@ def cmd_mc_majority(args) -> int:
     return 0
 
 
+def _out_path(text: str) -> str:
+    from pathlib import Path
+    parent = Path(text).expanduser().resolve().parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"directory {parent} does not exist")
+    return text
+
+
+def cmd_lut_build(args) -> int:
+    import shlex
+
+    from .lut import build, io
+    steps = len(build.STEPS.get(args.tech, ()))
+    with progress_bar(steps, f"characterizing {args.tech}", "step") as bar:
+        lut = build.build(args.tech, quick=args.quick, seed=args.seed,
+                          command_line=shlex.join(["spincim", *sys.argv[1:]]),
+                          progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+    io.write_lut(lut, args.out)
+    out = {"path": args.out, "sha256": io.lut_sha256(args.out), "technology": args.tech,
+           "ops": sorted(lut.ops), "quick": args.quick}
+    if args.json:
+        emit_json(out)
+    else:
+        print_table([(k, v) for k, v in out.items()])
+    return 0
+
+
+def cmd_lut_show(args) -> int:
+    from .lut import io, summary
+    data = summary.summary(io.read_lut(args.file))
+    if args.json:
+        emit_json(data)
+        return 0
+    print_table([(k, v) for k, v in data["provenance"].items()
+                 if k not in ("parameters", "netlist_sha256")], ("provenance", "value"))
+    print()
+    print_table([(n, v["energy_j"], v["latency_s"], ", ".join(f"{k}={fmt(c)}" for k, c in
+                                                               v["at"].items()))
+                 for n, v in data["ops"].items()], ("op", "energy_j", "latency_s", "at"))
+    if data["areas"]:
+        print()
+        print_table([(n, a["area_m2"]) for n, a in data["areas"].items()],
+                    ("component", "area_m2"))
+    return 0
+
+
+def cmd_lut_diff(args) -> int:
+    from .lut import io, summary
+    data = summary.diff(io.read_lut(args.a), io.read_lut(args.b))
+    if args.json:
+        emit_json(data)
+        return 0
+    rows = []
+    for op, d in data["ops"].items():
+        if "error" in d:
+            rows.append((op, d["error"], "", ""))
+            continue
+        rows.append((op, d["energy_j"].get("max_rel"), d["latency_s"].get("max_rel"),
+                     d["energy_j"]["shared_points"]))
+    print_table(rows, ("op", "energy_max_rel_diff", "latency_max_rel_diff", "shared_points"))
+    for key in ("only_in_a", "only_in_b"):
+        if data[key]:
+            print(f"{key}: {', '.join(data[key])}")
+    return 0
+
+
+def cmd_lut_export(args) -> int:
+    from .lut import io, summary
+    lut = io.read_lut(args.lut)
+    text = summary.to_csv(lut)
+    with open(args.out, "w", encoding="ascii") as fh:
+        fh.write(text)
+    out = {"path": args.out, "format": args.format, "rows": text.count("\n") - 1}
+    if args.json:
+        emit_json(out)
+    else:
+        print_table([(k, v) for k, v in out.items()])
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 _SWITCH_HELP = """\
 Apply one rectangular SHM current pulse to an ensemble of free layers starting in the
@@ -516,6 +596,32 @@ def build_parser() -> argparse.ArgumentParser:
     dsw.add_argument("--calibrate", action="store_true", help="re-run the buffer calibration "
                      "instead of using the declared SHM thickness")
     dsw.set_defaults(func=cmd_driver_sweep)
+
+    lut_p = sub.add_parser("lut", help="HDF5 lookup tables of characterized energies")
+    lsub2 = lut_p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    lsub2.required = True
+    lb = lsub2.add_parser("build", help="characterize a technology in ngspice into a LUT")
+    common(lb, params=False)
+    lb.add_argument("--tech", choices=("45nm", "22nm"), required=True)
+    lb.add_argument("--out", type=_out_path, required=True, metavar="FILE.h5")
+    lb.add_argument("--quick", action="store_true", help="reduced grid (nominal corner)")
+    lb.add_argument("--seed", type=_seed, default=0)
+    lb.set_defaults(func=cmd_lut_build)
+    ls_ = lsub2.add_parser("show", help="provenance and every op at nominal conditions")
+    common(ls_, params=False)
+    ls_.add_argument("file", metavar="FILE.h5")
+    ls_.set_defaults(func=cmd_lut_show)
+    ld = lsub2.add_parser("diff", help="relative differences of two LUTs")
+    common(ld, params=False)
+    ld.add_argument("a", metavar="A.h5")
+    ld.add_argument("b", metavar="B.h5")
+    ld.set_defaults(func=cmd_lut_diff)
+    le = lsub2.add_parser("export", help="component table (CSV) for architecture tools")
+    common(le, params=False)
+    le.add_argument("--lut", required=True, metavar="FILE.h5")
+    le.add_argument("--format", choices=("table",), default="table")
+    le.add_argument("--out", type=_out_path, required=True, metavar="FILE.csv")
+    le.set_defaults(func=cmd_lut_export)
 
     mc = sub.add_parser("mc", help="Monte Carlo characterization")
     msub = mc.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)

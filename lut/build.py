@@ -1,0 +1,124 @@
+"""Build a lookup table from ngspice characterizations: ``spincim lut build``.
+
+Every energy and latency comes from a characterization in :mod:`spincim.characterize`
+(ngspice transients at the technology), collected here into a :class:`schema.Lut` with
+provenance: the sha256 of every netlist simulated and of the model card, ngspice's
+version, the git revision, the full parameter set, the seed and the command line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..characterize.opdata import AreaItem, OpCharacterization
+from ..devices.technology import technology
+from ..errors import LutError
+from . import schema
+
+#: the characterization steps of each technology: (label, module, function name)
+STEPS = {
+    "45nm": (("read / AND / OR / XNOR", "ops", "read_ops"),
+             ("writes", "ops", "write_ops"),
+             ("CMOS gates", "periphery", "gate_ops"),
+             ("lines and decoders", "periphery", "line_ops")),
+    "22nm": (("read / XNOR", "ops", "read_ops"),
+             ("majority driver", "ops", "majority_ops"),
+             ("CMOS gates", "periphery", "gate_ops"),
+             ("lines and decoders", "periphery", "line_ops")),
+}
+
+
+def git_revision() -> str:
+    """The repository's HEAD commit, or ``unknown`` outside a checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 else "unknown"
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def merge_axes(results: Sequence[OpCharacterization]) -> dict[str, schema.Axis]:
+    """One :class:`schema.Axis` per axis name; the same name must mean the same grid."""
+    axes: dict[str, schema.Axis] = {}
+    for r in results:
+        for spec in r.axes:
+            values = np.asarray(spec.values, dtype=float)
+            if spec.name in axes:
+                if not np.array_equal(axes[spec.name].values, values):
+                    raise LutError("<build>", f"axis {spec.name!r} has two different grids "
+                                   f"(op {r.op!r}): {values} vs {axes[spec.name].values}")
+                continue
+            axes[spec.name] = schema.Axis(
+                name=spec.name, values=values, units=spec.units, nominal=spec.nominal,
+                integer=spec.name in ("n_on", "rows", "cols", "bits"))
+    return axes
+
+
+def to_lut(tech_name: str, results: Sequence[OpCharacterization],
+           areas: Sequence[AreaItem], provenance: dict,
+           mc: Sequence[schema.McSummary] = ()) -> schema.Lut:
+    """Assemble characterizations into a validated :class:`schema.Lut`."""
+    ops = {}
+    for r in results:
+        if r.op in ops:
+            raise LutError("<build>", f"op {r.op!r} characterized twice")
+        ops[r.op] = schema.OpTable(op=r.op, axes=tuple(a.name for a in r.axes),
+                                   energy_j=r.energy_j, latency_s=r.latency_s,
+                                   description=f"{r.description} [{r.criterion}]")
+    return schema.Lut(technology=tech_name, axes=merge_axes(results), ops=ops,
+                      areas={a.component: schema.Area(component=a.component,
+                                                      area_m2=a.area_m2,
+                                                      description=a.description)
+                             for a in areas},
+                      mc={m.experiment: m for m in mc}, provenance=provenance)
+
+
+def run_steps(tech_name: str, *, quick: bool,
+              progress: Callable[[str], None] | None = None) -> list[OpCharacterization]:
+    """Run every characterization step of ``tech_name``; ``progress(label)`` after each."""
+    import importlib
+
+    if tech_name not in STEPS:
+        raise LutError("<build>", f"no characterization plan for {tech_name!r}; "
+                       f"choose from {', '.join(STEPS)}")
+    results: list[OpCharacterization] = []
+    for label, module, function in STEPS[tech_name]:
+        mod = importlib.import_module(f"spincim.characterize.{module}")
+        results += list(getattr(mod, function)(tech_name, quick=quick))
+        if progress is not None:
+            progress(label)
+    return results
+
+
+def build(tech_name: str, *, quick: bool = False, seed: int = 0,
+          command_line: str | None = None,
+          progress: Callable[[str], None] | None = None) -> schema.Lut:
+    """Characterize ``tech_name`` in ngspice and return the LUT (not yet written)."""
+    from ..characterize import periphery
+    from ..devices.mtj import SotDevice
+    from ..netlists import ngspice
+
+    tech = technology(tech_name)
+    results = run_steps(tech_name, quick=quick, progress=progress)
+    netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
+    prov = schema.make_provenance(
+        parameters={"technology": tech_name, "quick": quick,
+                    "device": SotDevice().to_dict(),
+                    "tech": {k: getattr(tech, k) for k in ("node_m", "vdd_v", "l_min_m",
+                                                           "a_vt_v_m", "wire_r_ohm_per_m",
+                                                           "wire_c_f_per_m")}},
+        seed=seed, netlist_sha256=netlists,
+        model_card_sha256={tech.card_file: _file_sha256(tech.card_path)},
+        ngspice_version=ngspice.ngspice_version(), git_revision=git_revision(),
+        command_line=command_line)
+    return to_lut(tech_name, results, periphery.areas(tech_name), prov)

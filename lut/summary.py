@@ -1,0 +1,99 @@
+"""Human- and tool-facing views of a LUT: nominal summary, differences, CSV table."""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import math
+
+import numpy as np
+
+from . import interp, schema
+
+
+def _nominal_coords(lut: schema.Lut, op: schema.OpTable) -> dict[str, float]:
+    """Nominal coordinate of each of the op's axes (the first grid value if none)."""
+    coords = {}
+    for name in op.axes:
+        axis = lut.axes[name]
+        coords[name] = axis.nominal if axis.nominal is not None else float(axis.values[0])
+    return coords
+
+
+def nominal_values(lut: schema.Lut) -> dict[str, dict]:
+    """Energy and latency of every op at nominal conditions (axes without a nominal at
+    their first grid point), with the coordinates used."""
+    out = {}
+    for name, op in sorted(lut.ops.items()):
+        coords = _nominal_coords(lut, op)
+        out[name] = {"energy_j": interp.value(lut, name, "energy_j", **coords),
+                     "latency_s": interp.value(lut, name, "latency_s", **coords),
+                     "at": coords, "axes": list(op.axes), "description": op.description}
+    return out
+
+
+def summary(lut: schema.Lut) -> dict:
+    """JSON-ready: provenance, axes, ops at nominal conditions, areas, Monte Carlo."""
+    return {"technology": lut.technology,
+            "provenance": {k: v for k, v in lut.provenance.items()},
+            "axes": {n: {"values": a.values.tolist(), "units": a.units, "nominal": a.nominal}
+                     for n, a in lut.axes.items()},
+            "ops": nominal_values(lut),
+            "areas": {n: {"area_m2": a.area_m2, "description": a.description}
+                      for n, a in lut.areas.items()},
+            "mc": {n: dict(m.attrs) for n, m in lut.mc.items()}}
+
+
+def diff(a: schema.Lut, b: schema.Lut) -> dict:
+    """Relative differences (b - a) / a of every op both LUTs have, on shared grid points.
+
+    Per op and quantity: max and median |relative difference| over the points whose
+    coordinates exist in both; ops present in one LUT only are listed.
+    """
+    out = {"only_in_a": sorted(set(a.ops) - set(b.ops)),
+           "only_in_b": sorted(set(b.ops) - set(a.ops)), "ops": {}}
+    for name in sorted(set(a.ops) & set(b.ops)):
+        oa, ob = a.ops[name], b.ops[name]
+        if oa.axes != ob.axes:
+            out["ops"][name] = {"error": f"different axes {oa.axes} vs {ob.axes}"}
+            continue
+        idx_a, idx_b = [], []
+        for ax in oa.axes:
+            va, vb = a.axes[ax].values, b.axes[ax].values
+            common = np.intersect1d(va, vb)
+            idx_a.append(np.searchsorted(va, common))
+            idx_b.append(np.searchsorted(vb, common))
+        entry = {}
+        for q in ("energy_j", "latency_s"):
+            xa = getattr(oa, q)[np.ix_(*idx_a)] if idx_a else getattr(oa, q)
+            xb = getattr(ob, q)[np.ix_(*idx_b)] if idx_b else getattr(ob, q)
+            if xa.size == 0:
+                entry[q] = {"shared_points": 0}
+                continue
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rel = np.abs(xb - xa) / np.abs(xa)
+            rel = rel[np.isfinite(rel)]
+            entry[q] = {"shared_points": int(xa.size),
+                        "max_rel": float(rel.max()) if rel.size else math.nan,
+                        "median_rel": float(np.median(rel)) if rel.size else math.nan}
+        out["ops"][name] = entry
+    return out
+
+
+def to_csv(lut: schema.Lut) -> str:
+    """Component table (component, action, energy_j, latency_s, area_m2) at nominal.
+
+    The layout architecture tools such as Accelergy / CiMLoop take as a component
+    library: one row per action of a component, SI units.
+    """
+    buf = _io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["component", "action", "energy_j", "latency_s", "area_m2"])
+    for name, v in nominal_values(lut).items():
+        component, _, action = name.partition("_")
+        area = lut.areas[component].area_m2 if component in lut.areas else ""
+        w.writerow([component, action or name, repr(v["energy_j"]), repr(v["latency_s"]),
+                    repr(area) if area != "" else ""])
+    for name, a in sorted(lut.areas.items()):
+        w.writerow([name, "area", "", "", repr(a.area_m2)])
+    return buf.getvalue()
