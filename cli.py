@@ -517,6 +517,22 @@ def cmd_lut_export(args) -> int:
     return 0
 
 
+def cmd_mc_window(args) -> int:
+    from .characterize import write
+    from .netlists import write_driver as W
+    device = _load_device(args) if args.params else W.buffer_device(300.0)
+    device = device.replace(temperature_k=args.temperature_k)
+    out = write.switching_window(device, pulse_s=args.pulse_s, runs=args.runs,
+                                 seed=args.seed, p_low=args.p_low, workers=args.workers)
+    if not args.params:  # the CORN buffer: compare with its driver's 4 -> 5 step
+        out["driver_i5_over_i4"] = W.CALIBRATED_I5_A / W.CALIBRATED_I4_A
+    if args.json:
+        emit_json(out)
+        return 0
+    print_table([(k, v) for k, v in out.items() if k not in ("currents_a", "p_switch")])
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 _SWITCH_HELP = """\
 Apply one rectangular SHM current pulse to an ensemble of free layers starting in the
@@ -697,6 +713,20 @@ def build_parser() -> argparse.ArgumentParser:
     mj.add_argument("--sigma-t-free", type=_fraction, default=0.03)
     mj.add_argument("--workers", type=_positive_int, default=None)
     mj.set_defaults(func=cmd_mc_majority)
+
+    mwin = msub.add_parser("window", help="current window of thermal switching (1 %% .. 99 %%)",
+                           description="Currents where one pulse switches with probability "
+                           "p_low and 1 - p_low at --temperature-k, and their ratio: the "
+                           "current step a threshold write needs. Default device: the "
+                           "calibrated CORN buffer cell (--params for another).")
+    common(mwin)
+    mwin.add_argument("--pulse-s", type=_positive_float, default=10e-9)
+    mwin.add_argument("--runs", type=_positive_int, default=2000, help="runs per current")
+    mwin.add_argument("--seed", type=_seed, default=0)
+    mwin.add_argument("--p-low", type=_positive_float, default=0.01)
+    mwin.add_argument("--temperature-k", type=_positive_float, default=300.0)
+    mwin.add_argument("--workers", type=_positive_int, default=None)
+    mwin.set_defaults(func=cmd_mc_window)
 
     mw = msub.add_parser("write", help="write error rate from the 300 K LLGS ensemble",
                          description="WER = 1 - P(switch) of one SHM pulse from the P state "

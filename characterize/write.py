@@ -78,3 +78,34 @@ def plot_wer(result: dict, path: str) -> None:
     ax.legend(fontsize=8)
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+def switching_window(device: SotDevice, *, pulse_s: float, runs: int, seed: int,
+                     p_low: float = 0.01, grid=None, workers: int | None = None) -> dict:
+    """Currents where P(switch) reaches ``p_low`` and ``1 - p_low`` for one pulse (300 K).
+
+    Their ratio is the current step a threshold (majority) write needs between "must
+    not switch" and "must switch" for an error rate of about ``p_low`` per decision.
+    ``grid`` is in units of Ic0 (default 0.6 .. 2.0); P is interpolated between points.
+    """
+    from ..devices.mtj import critical_current_a, thermal_stability
+
+    if not 0 < p_low < 0.5:
+        raise ParameterError("p_low", f"must be in (0, 0.5), got {p_low!r}")
+    ic0 = critical_current_a(device)
+    factors = np.linspace(0.6, 2.0, 29) if grid is None else np.asarray(grid, float)
+    seeds = np.random.SeedSequence(seed).spawn(len(factors))
+    p = np.array([switching.switch_ensemble(device, i_shm_a=float(f * ic0), pulse_s=pulse_s,
+                                            runs=runs, seed=s, workers=workers
+                                            ).switched_fraction
+                  for f, s in zip(factors, seeds)])
+    p_mono = np.maximum.accumulate(p)  # P(I) is non-decreasing; remove sampling wiggles
+    if p_mono[0] > p_low or p_mono[-1] < 1 - p_low:
+        raise ParameterError("grid", "the current grid does not bracket the switching window")
+    i_lo = float(np.interp(p_low, p_mono, factors * ic0))
+    # strictly increasing copy for the upper crossing (flat runs of P = 1 at the end)
+    i_hi = float(np.interp(1 - p_low, p_mono + np.arange(len(p)) * 1e-12, factors * ic0))
+    return {"pulse_s": pulse_s, "runs_per_point": runs, "p_low": p_low, "ic0_a": ic0,
+            "delta": thermal_stability(device),
+            "i_low_a": i_lo, "i_high_a": i_hi, "ratio": i_hi / i_lo,
+            "currents_a": (factors * ic0).tolist(), "p_switch": p.tolist()}

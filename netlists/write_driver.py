@@ -229,6 +229,9 @@ def calibrate_buffer_device(base: M.SotDevice | None = None,
 #: 6.917 nm, I_rev = 176.4 uA between I4 = 165.5 and I5 = 188.3 uA). Declared so that
 #: commands need not recalibrate; tests/netlists/test_driver.py re-derives it (0.5 %).
 BUFFER_SHM_THICKNESS_M = 6.917e-9
+#: PROGRAM currents of that calibration run with 4 and 5 NMOS on (A), for reports
+CALIBRATED_I4_A = 165.5e-6
+CALIBRATED_I5_A = 188.3e-6
 
 
 def buffer_device(temperature_k: float = 300.0) -> M.SotDevice:

@@ -50,3 +50,12 @@ def test_mc_write_cli_json(capsys):
 def test_mc_write_needs_current(capsys):
     assert cli.main(["mc", "write", "--runs", "10"]) == 2
     assert "--current-a" in capsys.readouterr().err
+
+
+def test_switching_window_brackets_and_narrows_with_pulse(device):
+    short = write.switching_window(device, pulse_s=5e-9, runs=300, seed=2,
+                                   grid=[0.6, 0.9, 1.1, 1.3, 1.6, 2.0, 2.6])
+    assert short["i_low_a"] < short["i_high_a"]
+    assert 1.1 < short["ratio"] < 3.0
+    p = short["p_switch"]
+    assert p[0] < 0.01 and p[-1] > 0.99

@@ -51,6 +51,8 @@ def test_threshold_between_four_and_five(cal):
     assert cal.device.shm.width_m == 150e-9
     # the declared number the commands use is this calibration's result
     assert cal.thickness_m == pytest.approx(W.BUFFER_SHM_THICKNESS_M, rel=5e-3)
+    assert cal.i4_a == pytest.approx(W.CALIBRATED_I4_A, rel=5e-3)
+    assert cal.i5_a == pytest.approx(W.CALIBRATED_I5_A, rel=5e-3)
 
 
 def test_switches_iff_five_or_more(cal):
