@@ -1,0 +1,643 @@
+"""Energy and latency of the array operations from ngspice transients (LUT inputs).
+
+Every function returns :class:`~spincim.characterize.opdata.OpCharacterization` records
+over the axes ``vdd_v`` (nominal and +-10 %) and ``temperature_k`` (``.temp`` in Celsius
+for the transistor cards). Energies are the integral of the power delivered by EVERY
+independent source of the testbench (each voltage source: (v(n+) - v(n-)) x its current
+out of n+; each current source ``I n1 n2``: I x (v(n2) - v(n1)), the ideal read/reference
+current sources included), summed with sign, over the operation window stated in
+``criterion``. Independent transients run in parallel on a :class:`ngspice.WorkerPool`.
+
+* :func:`read_ops` -- IMCE column reads (``read``, ``and2``, ``or2``) and CORN ``xnor2``
+  with the StrongARM latch of :func:`spincim.netlists.cell.read_bench`. The bench's DC read
+  and reference currents are turned into steps at :data:`T_READ_S` (so the bit line really
+  develops from 0 V); the clock falls at :data:`T_READ_S` + :data:`T_BL_WAIT_S`.
+* :func:`write_ops` -- one 2T1R cell with the LLGS macromodel (0 K, 300 K rms tilt)
+  driven at the IMCE write current (120 uA) by the write voltage of
+  :func:`spincim.netlists.array.calibrate_write_voltage`'s method.
+* :func:`majority_ops` -- CORN's nine-NMOS majority write driver into the buffer cell
+  (:mod:`spincim.netlists.write_driver`): PRESET, PROGRAM over ``n_on`` and the
+  max-pool threshold write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..devices import mtj as M
+from ..devices import switching
+from ..devices.technology import Technology, technology
+from ..errors import ParameterError
+from ..netlists import array as arr
+from ..netlists import cell as cellmod
+from ..netlists import mtj_macro, ngspice
+from ..netlists import spice_text as st
+from ..netlists import write_driver as wd
+from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
+
+__all__ = ["read_ops", "write_ops", "majority_ops", "all_ops", "source_power_w",
+           "source_energy_j", "vdd_axis",
+           "temperature_axis", "read_netlist", "read_measure", "write_netlist",
+           "T_READ_S", "T_BL_WAIT_S", "T_LATCH_WAIT_S", "DECISION_MARGIN_S",
+           "READ_PATTERNS", "WRITE_PULSE_S", "WRITE_T0_S"]
+
+#: read current (and reference currents) step on at this time (s)
+T_READ_S = 0.1e-9
+#: rise time of the read-current step (s)
+T_READ_RISE_S = 20e-12
+#: clock (clkb) falls this long after the read start: the bit line has settled (s)
+T_BL_WAIT_S = 1.0e-9
+#: simulated time after the clock edge (s)
+T_LATCH_WAIT_S = 0.5e-9
+#: energy window extends this far past the latch decision (s)
+DECISION_MARGIN_S = 20e-12
+#: clock edge (20 ps fall of read_bench's Vclk): the reference instant is its midpoint
+CLK_EDGE_S = 20e-12
+#: read ops: (name, read_bench op, stored patterns (True = AP = '1'))
+READ_PATTERNS = (
+    ("read", "memory", ((False,), (True,))),
+    ("and2", "and", ((False, False), (False, True), (True, False), (True, True))),
+    ("or2", "or", ((False, False), (False, True), (True, False), (True, True))),
+    ("xnor2", "xnor", ((False, False), (False, True), (True, False), (True, True))),
+)
+#: IMCE write: pulse start, edge and width (s); the width is array_bench's t_write_s
+WRITE_T0_S = 0.1e-9
+WRITE_EDGE_S = 50e-12
+WRITE_PULSE_S = 7e-9
+#: column height used for the write-voltage calibration wire (as calibrate_write_voltage)
+WRITE_N_ROWS = 4
+
+
+# ----------------------------------------------------------------------------- axes, power
+def vdd_axis(tech: Technology, quick: bool, vdd_values=None) -> AxisSpec:
+    """``vdd_v``: nominal and +-10 % (nominal only when ``quick``)."""
+    nom = tech.vdd_v
+    if vdd_values is None:
+        vdd_values = (nom,) if quick else (0.9 * nom, nom, 1.1 * nom)
+    vals = tuple(sorted(round(float(v), 9) for v in vdd_values))
+    return AxisSpec("vdd_v", vals, "V", nominal=nom)
+
+
+def temperature_axis(temperatures_k, quick: bool) -> AxisSpec:
+    vals = tuple(sorted(float(t) for t in temperatures_k))
+    if quick:
+        vals = vals[:1]
+    return AxisSpec("temperature_k", vals, "K", nominal=300.0)
+
+
+def _with_vdd(tech: Technology, vdd_v: float) -> Technology:
+    return dataclasses.replace(tech, vdd_v=float(vdd_v))
+
+
+def _add_temp(text: str, temperature_k: float) -> str:
+    """Insert a ``.temp`` line (Celsius) right after the title."""
+    title, rest = text.split("\n", 1)
+    return st.check_netlist(f"{title}\n{st.temperature(temperature_k - 273.15)}\n{rest}")
+
+
+_SUBCKT_RE = re.compile(r"^\s*\.(subckt|ends)\b", re.I)
+_PWL_RE = re.compile(r"pwl\s*\(([^)]*)\)", re.I)
+
+
+def _sources(text: str) -> list[tuple[str, str, str, str]]:
+    """Top-level independent sources: (kind 'v'/'i', lower name, n+, n-)."""
+    out, depth = [], 0
+    for line in text.splitlines()[1:]:
+        m = _SUBCKT_RE.match(line)
+        if m:
+            depth += 1 if m.group(1).lower() == "subckt" else -1
+            continue
+        if depth or not line.strip() or line.lstrip()[0] in "*.+":
+            continue
+        tok = line.split()
+        if tok[0][0].lower() in "vi" and len(tok) >= 3:
+            out.append((tok[0][0].lower(), tok[0].lower(), tok[1].lower(), tok[2].lower()))
+    return out
+
+
+def _isource_waveform(text: str, name: str, t: np.ndarray) -> np.ndarray:
+    """Current of an independent current source (dc value or pwl) on the time grid."""
+    for line in text.splitlines():
+        tok = line.split()
+        if tok and tok[0].lower() == name:
+            m = _PWL_RE.search(line)
+            if m:
+                nums = [float(x) for x in m.group(1).replace(",", " ").split()]
+                return np.interp(t, nums[0::2], nums[1::2])
+            return np.full_like(t, float(tok[tok.index("dc") + 1]) if "dc" in
+                                [x.lower() for x in tok] else float(tok[3]))
+    raise ParameterError("source", f"no current source {name!r} in the netlist")
+
+
+def _switching_sources(text: str) -> set[str]:
+    """Lower-case names of top-level voltage sources with a pwl/pulse waveform."""
+    names = set()
+    for line in text.splitlines()[1:]:
+        tok = line.split()
+        if tok and tok[0][0].lower() == "v" and re.search(r"\b(pwl|pulse)\s*\(", line, re.I):
+            names.add(tok[0].lower())
+    return names
+
+
+def source_power_w(text: str, vec) -> tuple[np.ndarray, dict, dict]:
+    """(time, power delivered by each top-level source, current delivered by each).
+
+    Voltage source ``V n+ n- ...``: i = -i(V#branch) (ngspice's branch current flows from
+    n+ through the source to n-), p = (v(n+) - v(n-)) i. Current source ``I n1 n2 ...``
+    (I flows n1 -> source -> n2): i = I, p = I (v(n2) - v(n1)).
+    """
+    t = np.asarray(vec["time"], float)
+
+    def v(node):
+        return np.zeros_like(t) if node == "0" else np.asarray(vec[node], float)
+
+    power, current = {}, {}
+    for kind, name, n1, n2 in _sources(text):
+        if kind == "v":
+            current[name] = -np.asarray(vec[f"{name}#branch"], float)
+            power[name] = (v(n1) - v(n2)) * current[name]
+        else:
+            current[name] = _isource_waveform(text, name, t)
+            power[name] = current[name] * (v(n2) - v(n1))
+    return t, power, current
+
+
+def _charge(t, i, t0, t1) -> tuple[float, float]:
+    """(charge delivered, charge returned) over [t0, t1] (C, both >= 0)."""
+    return (integrate_power_j(t, np.maximum(i, 0.0), t0, t1),
+            integrate_power_j(t, np.maximum(-i, 0.0), t0, t1))
+
+
+def source_energy_j(text: str, vec, windows: Sequence[tuple[float, float]]) -> tuple[float, dict]:
+    """Energy of every source over the union of ``windows`` (J): total and per source.
+
+    DC voltage sources and current sources: the signed integral of their power. Switching
+    (pwl/pulse) voltage sources -- clock, gate and write drivers -- stand for CMOS drivers
+    fed from a rail at their high level V_h: they cost V_h x max(charge delivered, charge
+    returned) in the window, i.e. C V_h^2 per full cycle of a gate load (charging draws
+    Q V_h from the rail; the charge returned on the opposite edge is restored in the next
+    cycle, so an edge that only discharges, like the clock falling into evaluation, is
+    still charged its recharge cost).
+    """
+    t, power, current = source_power_w(text, vec)
+    switching_names = _switching_sources(text)
+    parts = {}
+    for name, p in power.items():
+        if name in switching_names:
+            v_h = _source_high_v(text, name)
+            q = np.sum([_charge(t, current[name], a, b) for a, b in windows], axis=0)
+            parts[name] = v_h * float(np.max(q))
+        else:
+            parts[name] = float(sum(integrate_power_j(t, p, a, b) for a, b in windows))
+    return float(sum(parts.values())), parts
+
+
+def _source_high_v(text: str, name: str) -> float:
+    """Largest |level| of a pwl/pulse voltage source, read from its line."""
+    for line in text.splitlines():
+        tok = line.split()
+        if tok and tok[0].lower() == name:
+            m = re.search(r"(pwl|pulse)\s*\(([^)]*)\)", line, re.I)
+            nums = [float(x) for x in m.group(2).replace(",", " ").split()]
+            levels = nums[1::2] if m.group(1).lower() == "pwl" else nums[:2]
+            return max(abs(x) for x in levels)
+    raise ParameterError("source", f"no voltage source {name!r} in the netlist")
+
+
+def _first_crossing(t, y, level, t_from, rising: bool | None = None) -> float:
+    """First time >= t_from where y crosses ``level`` (linear interpolation); NaN if none.
+
+    ``rising`` True/False restricts to upward/downward crossings."""
+    t = np.asarray(t, float)
+    d = np.asarray(y, float) - level
+    k = np.nonzero(t >= t_from)[0]
+    if len(k) < 2:
+        return float("nan")
+    k0 = max(k[0] - 1, 0)
+    a, b = d[k0:-1], d[k0 + 1:]
+    up = (a < 0) & (b >= 0)
+    down = (a > 0) & (b <= 0)
+    hit = up if rising is True else down if rising is False else (up | down)
+    hit &= t[k0 + 1:] >= t_from
+    idx = np.nonzero(hit)[0]
+    if not len(idx):
+        return float("nan")
+    i = k0 + idx[0]
+    return float(t[i] + (0 - d[i]) * (t[i + 1] - t[i]) / (d[i + 1] - d[i]))
+
+
+# ----------------------------------------------------------------------------- reads
+def read_netlist(states, op: str, *, tech: Technology, temperature_k: float,
+                 i_read_a: float = 10e-6, c_bl_f: float = 10e-15) -> str:
+    """:func:`cell.read_bench` with the sense amp, read/reference currents as steps at
+    :data:`T_READ_S` and a ``.temp`` line."""
+    t_eval = T_READ_S + T_BL_WAIT_S
+    text = cellmod.read_bench(states, op, tech=tech, i_read_a=i_read_a, sense_amp=True,
+                              c_bl_f=c_bl_f, t_eval_s=t_eval,
+                              t_stop_s=t_eval + T_LATCH_WAIT_S)
+    step = (f"pwl(0 0 {st.fmt_number(T_READ_S)} 0 "
+            f"{st.fmt_number(T_READ_S + T_READ_RISE_S)} {st.fmt_number(i_read_a)})")
+    lines = []
+    for line in text.splitlines():
+        tok = line.split()
+        if tok and tok[0].lower() in ("iread", "iref", "ireflo", "irefhi"):
+            line = f"{tok[0]} {tok[1]} {tok[2]} dc 0 {step}"
+        lines.append(line)
+    return _add_temp("\n".join(lines), temperature_k)
+
+
+def _latches(op: str) -> tuple[str, ...]:
+    return ("xsalo", "xsahi") if op == "xnor" else ("xsa",)
+
+
+def read_measure(text: str, vec, op: str, vdd_v: float) -> dict:
+    """Bit-line development time, latch decision time and the energy of one read.
+
+    t_bl: from the read-current start (:data:`T_READ_S`) to v(rbl) reaching 90 % of its
+    value just before the clock edge. t_latch: from the clock edge midpoint to the later of
+    (a) each latch resolving, |v(oa) - v(ob)| >= VDD/2, and (b) ``out`` crossing VDD/2 when
+    the result changes it (a '1' for the comparators; a '0' for XNOR, whose output is 1
+    during reset). Energy: all sources over [T_READ_S, T_READ_S + t_bl] plus over
+    [edge, edge + t_latch + margin] (the idle wait between bit-line settling and the
+    clock edge is excluded: the latency assumes the clock fires at 90 % development).
+    """
+    t = np.asarray(vec["time"], float)
+    rbl = np.asarray(vec["rbl"], float)
+    out = np.asarray(vec["out"], float)
+    t_edge = T_READ_S + T_BL_WAIT_S + 0.5 * CLK_EDGE_S
+    v_final = float(np.interp(T_READ_S + T_BL_WAIT_S, t, rbl))
+    t_bl = _first_crossing(t, rbl, 0.9 * v_final, T_READ_S, rising=True) - T_READ_S
+    ends = []
+    for x in _latches(op):
+        d = np.abs(np.asarray(vec[f"{x}.oa"], float) - np.asarray(vec[f"{x}.ob"], float))
+        ends.append(_first_crossing(t, d, 0.5 * vdd_v, t_edge, rising=True))
+    out_before = float(np.interp(t_edge - CLK_EDGE_S, t, out))
+    out_after = float(out[-1])
+    if abs(out_after - out_before) > 0.5 * vdd_v:
+        ends.append(_first_crossing(t, out, 0.5 * vdd_v, t_edge))
+    t_latch = max(ends) - t_edge
+    e, _ = source_energy_j(text, vec, [(T_READ_S, T_READ_S + t_bl),
+                                       (t_edge, t_edge + t_latch + DECISION_MARGIN_S)])
+    return {"t_bl_s": t_bl, "t_latch_s": t_latch, "latency_s": t_bl + t_latch,
+            "energy_j": e, "out_v": out_after, "v_rbl_v": v_final}
+
+
+def _expected(op: str, states) -> bool:
+    """Logic result of a read op on the stored states (AP = True = '1')."""
+    a = bool(states[0])
+    b = bool(states[-1])
+    return {"memory": a, "and": a and b, "or": a or b, "xnor": a == b}[op]
+
+
+def _read_vectors(op: str) -> tuple[str, ...]:
+    names = ["time", "rbl", "out", "clkb", "vdd", "en_m", "en_and", "en_or", "rwl",
+             "vdd#branch", "vclk#branch", "vrwl#branch", "venm#branch", "venand#branch",
+             "venor#branch", "vsl1#branch", "sl1"]
+    if op != "memory":
+        names += ["vsl2#branch", "sl2"]
+    if op == "xnor":
+        names += ["ref_lo", "ref_hi", "en_x", "vxon#branch"]
+    else:
+        names += ["ref"]
+    for x in _latches(op):
+        names += [f"{x}.oa", f"{x}.ob"]
+    return tuple(names)
+
+
+def read_ops(tech_name: str = "45nm", *, vdd_values=None,
+             temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
+             workers: int = 2, i_read_a: float = 10e-6,
+             c_bl_f: float = 10e-15) -> list[OpCharacterization]:
+    """``read``, ``and2``, ``or2`` (IMCE) and ``xnor2`` (CORN) column reads at ``tech_name``.
+
+    Per column operation: latency = bit-line development + latch decision, energy of all
+    sources (see :func:`read_measure`), both AVERAGED over the stored patterns (2 for a
+    read, the 4 input patterns of the 2-input ops), each pattern weighted equally.
+    """
+    tech0 = technology(tech_name)
+    ax_v = vdd_axis(tech0, quick, vdd_values)
+    ax_t = temperature_axis(temperatures_k, quick)
+    items = [(name, op, states, iv, it)
+             for name, op, pats in READ_PATTERNS for states in pats
+             for iv in range(len(ax_v.values)) for it in range(len(ax_t.values))]
+
+    def build(item):
+        _, op, states, iv, it = item
+        return read_netlist(states, op, tech=_with_vdd(tech0, ax_v.values[iv]),
+                            temperature_k=ax_t.values[it], i_read_a=i_read_a, c_bl_f=c_bl_f)
+
+    texts = [build(i) for i in items]
+    jobs = [ngspice.Job(tx, None, _read_vectors(i[1])) for tx, i in zip(texts, items)]
+    with ngspice.WorkerPool(min(workers, len(jobs)), timeout_s=120) as pool:
+        results = pool.map(jobs)
+    shape = (len(ax_v.values), len(ax_t.values))
+    out = []
+    for name, op, pats in READ_PATTERNS:
+        e = np.zeros(shape)
+        lat = np.zeros(shape)
+        shas, wrong = {}, []
+        for item, tx, vec in zip(items, texts, results):
+            if item[0] != name:
+                continue
+            iv, it = item[3], item[4]
+            m = read_measure(tx, vec, op, ax_v.values[iv])
+            if (m["out_v"] > 0.5 * ax_v.values[iv]) != _expected(op, item[2]):
+                wrong.append((ax_v.values[iv], ax_t.values[it],
+                              "".join("1" if s else "0" for s in item[2])))
+            e[iv, it] += m["energy_j"] / len(pats)
+            lat[iv, it] += m["latency_s"] / len(pats)
+            if ax_v.values[iv] == ax_v.nominal and it == 0:
+                key = f"{op}_{''.join('1' if s else '0' for s in item[2])}"
+                shas[key] = sha256_text(tx)
+        out.append(OpCharacterization(
+            op=name, axes=(ax_v, ax_t), energy_j=e, latency_s=lat,
+            description=(f"{tech_name} column {name} ({'CORN' if op == 'xnor' else 'IMCE'}): "
+                         f"cell.read_bench op={op!r}, I_read = {i_read_a:g} A step, "
+                         f"C_BL = {c_bl_f:g} F on RBL and each reference node, StrongARM "
+                         f"latch{'es + XNOR logic' if op == 'xnor' else ''}; average over "
+                         f"the {len(pats)} stored patterns; wrong logic outputs (VDD, T, "
+                         f"pattern): {wrong or 'none'}"),
+            criterion=("latency = t_bl + t_latch: t_bl from the read-current step to v(rbl) "
+                       "= 90 % of its settled value; t_latch from the clkb edge midpoint to "
+                       "the later of every latch resolving (|oa-ob| >= VDD/2) and 'out' "
+                       "crossing VDD/2 if it changes. Energy: integral of the power of all "
+                       "sources (VDD, clock, read and reference current sources I*v, "
+                       "enables, word line) over [read start, read start + t_bl] plus "
+                       f"[clock edge, decision + {DECISION_MARGIN_S:g} s]; both averaged "
+                       "(equal weights) over the stored patterns"),
+            netlist_sha256=shas))
+    return out
+
+
+# ----------------------------------------------------------------------------- IMCE write
+def _write_calibration_netlist(bit: int, tech: Technology, temperature_k: float,
+                               device: M.SotDevice) -> str:
+    """:func:`array.write_calibration_netlist` (far end of a :data:`WRITE_N_ROWS` column)
+    with a ``.temp`` line."""
+    r_w = arr.column_wire_r_ohm(tech, WRITE_N_ROWS)
+    return _add_temp(arr.write_calibration_netlist(
+        bit, tech=tech, device=device, r_wire_ohm=r_w, v_max=1.6 * tech.vdd_v), temperature_k)
+
+
+def _write_voltage(vec, i_target_a: float) -> float:
+    """As :func:`array.calibrate_write_voltage`: V at which the swept current = target."""
+    v = np.asarray(vec["v-sweep"], float)
+    i = -np.asarray(vec["vwr#branch"], float)
+    if i[-1] < i_target_a:
+        raise ParameterError("i_target_a", f"{i_target_a:g} A not reachable at {v[-1]:g} V")
+    return float(np.interp(i_target_a, i, v))
+
+
+def write_netlist(bit: int, v_w: float, *, tech: Technology, temperature_k: float,
+                  device: M.SotDevice | None = None) -> str:
+    """One dynamic 2T1R cell at the far end of a :data:`WRITE_N_ROWS` column (the wire
+    resistance in series with WBL and SL, as the calibration) written by a ``v_w`` pulse.
+
+    Bit 1 (P -> AP): ``Vwr`` on WBL, SL grounded, cell starts P; bit 0 (AP -> P): ``Vwr``
+    on SL, WBL grounded, cell starts AP; both tilted by the 300 K rms angle. m_x is
+    ``xc.xmtj.mx``. 0 K macromodel; ``temperature_k`` goes to ``.temp`` (transistors).
+    """
+    device = device or M.SotDevice()
+    tilt = switching.rms_thermal_tilt_rad(device, 300.0)
+    m0 = tuple(float(c) for c in switching.tilted_state(tilt, toward_ap=not bit))
+    r_w = max(arr.column_wire_r_ohm(tech, WRITE_N_ROWS), 1e-3)
+    driven, grounded = ("wd", "sd") if bit else ("sd", "wd")
+    t0, e, w = WRITE_T0_S, WRITE_EDGE_S, WRITE_PULSE_S
+    stop = t0 + w + 2 * e + 0.1e-9
+    lines = [st.include(str(tech.card_path)),
+             *mtj_macro.dynamic_subckt("mtjd", device, m0=m0),
+             *arr.dynamic_cell_subckt("cw", tech, "mtjd"),
+             st.vsource_dc("Vwwl", "wwl", "0", tech.vdd_v),
+             st.vsource_dc("Vrwl", "rwl", "0", 0.0),
+             st.vsource_dc("Vrbl", "rbl", "0", 0.0),
+             st.resistor("Rwbl", "wd", "wbl", r_w),
+             st.resistor("Rsl", "sd", "sl", r_w),
+             st.vsource_pwl("Vwr", driven, "0", [0.0, t0, t0 + e, t0 + e + w, t0 + 2 * e + w],
+                            [0.0, 0.0, v_w, v_w, 0.0]),
+             st.vsource_dc("Vgnd", grounded, "0", 0.0),
+             "Xc wbl rbl sl wwl rwl cw",
+             st.options(reltol=1e-4, method="gear"),
+             st.analysis_line(st.tran(mtj_macro.MAX_STEP_S, stop,
+                                      max_step_s=mtj_macro.MAX_STEP_S, uic=True))]
+    return _add_temp(st.netlist(f"spincim IMCE write bit {bit}", lines), temperature_k)
+
+
+_WRITE_VECTORS = ("time", "xc.xmtj.mx", "wd", "sd", "wwl", "vwr#branch", "vgnd#branch",
+                  "vwwl#branch", "vrwl#branch", "vrbl#branch", "rwl", "rbl")
+
+
+def write_ops(tech_name: str = "45nm", *, vdd_values=None,
+              temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
+              workers: int = 2,
+              i_write_a: float = M.IMCE_WRITE_CURRENT_A) -> list[OpCharacterization]:
+    """``write_p_to_ap`` and ``write_ap_to_p`` of one IMCE cell at ``i_write_a``.
+
+    At every (VDD, T) point the write voltage is re-calibrated (DC sweep of the static
+    cell, :func:`array.write_calibration_netlist`, far end of a 4-row column) to give
+    ``i_write_a``, so the grid is at constant write current; the word line is at VDD.
+    """
+    tech0 = technology(tech_name)
+    device = M.SotDevice()
+    ax_v = vdd_axis(tech0, quick, vdd_values)
+    ax_t = temperature_axis(temperatures_k, quick)
+    grid = [(iv, it) for iv in range(len(ax_v.values)) for it in range(len(ax_t.values))]
+    items = [(bit, iv, it) for bit in (1, 0) for iv, it in grid]
+
+    with ngspice.WorkerPool(min(workers, len(items)), timeout_s=300) as pool:
+        cal = pool.map([ngspice.Job(_write_calibration_netlist(
+            bit, _with_vdd(tech0, ax_v.values[iv]), ax_t.values[it], device), None,
+            ("v-sweep", "vwr#branch")) for bit, iv, it in items])
+        v_ws = [_write_voltage(vec, i_write_a) for vec in cal]
+        texts = [write_netlist(bit, vw, tech=_with_vdd(tech0, ax_v.values[iv]),
+                               temperature_k=ax_t.values[it], device=device)
+                 for (bit, iv, it), vw in zip(items, v_ws)]
+        results = pool.map([ngspice.Job(tx, None, _WRITE_VECTORS) for tx in texts])
+    shape = (len(ax_v.values), len(ax_t.values))
+    out = []
+    t0, t1 = WRITE_T0_S, WRITE_T0_S + 2 * WRITE_EDGE_S + WRITE_PULSE_S
+    for bit, name in ((1, "write_p_to_ap"), (0, "write_ap_to_p")):
+        e, lat = np.full(shape, np.nan), np.full(shape, np.nan)
+        shas, vw_nom = {}, None
+        for (b, iv, it), tx, vec, vw in zip(items, texts, results, v_ws):
+            if b != bit:
+                continue
+            t = np.asarray(vec["time"], float)
+            e[iv, it] = source_energy_j(tx, vec, [(t0, t1)])[0]
+            mx = np.asarray(vec["xc.xmtj.mx"], float)
+            lat[iv, it] = _first_crossing(t, mx, 0.0, t0, rising=not bit) - t0
+            if ax_v.values[iv] == ax_v.nominal and it == 0:
+                shas[name] = sha256_text(tx)
+                vw_nom = vw
+        out.append(OpCharacterization(
+            op=name, axes=(ax_v, ax_t), energy_j=e, latency_s=lat,
+            description=(f"{tech_name} IMCE 2T1R cell write {'P->AP' if bit else 'AP->P'} at "
+                         f"{i_write_a:g} A: LLGS macromodel (0 K dynamics, start tilted by "
+                         f"the 300 K rms angle), far-end cell of a {WRITE_N_ROWS}-row column "
+                         f"(wire R in WBL and SL), write voltage calibrated per grid point to "
+                         f"the write current (nominal: {vw_nom:.4g} V), "
+                         f"{WRITE_PULSE_S:g} s pulse, WWL = VDD, max step "
+                         f"{mtj_macro.MAX_STEP_S:g} s"),
+            criterion=("energy: integral of the power of all sources (write driver Vwr, "
+                       "grounded driver, word-line sources) over the pulse "
+                       f"[{t0:g}, {t1:g}] s incl. edges; latency: pulse start to m_x "
+                       "crossing 0 (NaN if it does not switch)"),
+            netlist_sha256=shas))
+    return out
+
+
+# ----------------------------------------------------------------------------- CORN majority
+@dataclass(frozen=True, kw_only=True)
+class _VddConfig(wd.DriverConfig):
+    """DriverConfig whose technology has its VDD (gate drive) overridden."""
+
+    vdd_v: float | None = None
+
+    @property
+    def tech(self) -> Technology:
+        tech = technology(self.tech_name)
+        return tech if self.vdd_v is None else _with_vdd(tech, self.vdd_v)
+
+
+_MAJ_VECTORS = ("time", "xbuf.mx", "v.xbuf.vshm#branch", "vsub#branch", "vsub", "sa", "sb",
+                "pre", "prog", "vpre#branch", "vprog#branch",
+                *(f"g{i}" for i in range(wd.N_INPUTS)),
+                *(f"vg{i}#branch" for i in range(wd.N_INPUTS)))
+
+#: PRESET-only timing: the default 5 ns PRESET, then a short idle PROGRAM (no gate on)
+PRESET_CFG = dict(preset_s=5e-9, settle_s=0.2e-9, program_s=0.2e-9, tail_s=0.1e-9)
+
+
+def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
+                 temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
+                 workers: int = 2,
+                 counts: Sequence[int] = range(wd.N_INPUTS + 1)) -> list[OpCharacterization]:
+    """``preset``, ``majority_program`` (extra axis ``n_on``) and ``maxpool_write``.
+
+    Buffer cell :func:`write_driver.buffer_device`, driver :data:`write_driver.PROGRAM_ONLY`
+    timing for PROGRAM (0 K, P start with the 300 K rms tilt), :data:`PRESET_CFG` for
+    PRESET (start AP with the rms tilt). ``vdd_v`` scales the gate drive (VDD) only;
+    Vsub (Vsupply2 = 0.5 V) is a separate supply and stays fixed.
+    """
+    device = wd.buffer_device()
+    tech0 = technology(tech_name)
+    ax_v = vdd_axis(tech0, quick, vdd_values)
+    ax_t = temperature_axis(temperatures_k, quick)
+    counts = tuple(int(n) for n in counts)
+    ax_n = AxisSpec("n_on", counts, "1", nominal=None)
+    grid = [(iv, it) for iv in range(len(ax_v.values)) for it in range(len(ax_t.values))]
+
+    def cfg(iv, **kw):
+        base = dataclasses.asdict(wd.PROGRAM_ONLY)
+        base.update(kw)
+        return _VddConfig(**{**base, "tech_name": tech_name, "vdd_v": ax_v.values[iv]})
+
+    items = [("preset", 0, iv, it) for iv, it in grid]
+    items += [("program", n, iv, it) for n in counts for iv, it in grid]
+    cfgs, texts = [], []
+    for kind, n, iv, it in items:
+        c = cfg(iv, **PRESET_CFG) if kind == "preset" else cfg(iv)
+        cfgs.append(c)
+        texts.append(_add_temp(wd.tran_netlist(wd.pattern_for_count(n), device, c),
+                               ax_t.values[it]))
+    results = ngspice.run_many([ngspice.Job(tx, None, _MAJ_VECTORS) for tx in texts],
+                               workers=workers, timeout_s=300)
+    shape = (len(ax_v.values), len(ax_t.values))
+    e_pre, l_pre = np.zeros(shape), np.zeros(shape)
+    e_prog = np.zeros((*shape, len(counts)))
+    l_prog = np.zeros_like(e_prog)
+    sw = np.zeros(e_prog.shape, bool)
+    shas, pre_fail = {}, []
+    for (kind, n, iv, it), c, tx, vec in zip(items, cfgs, texts, results):
+        t = np.asarray(vec["time"], float)
+        mx = np.asarray(vec["xbuf.mx"], float)
+        nominal = ax_v.values[iv] == ax_v.nominal and it == 0
+        if kind == "preset":
+            t0, t1 = 0.0, 2 * c.edge_s + c.preset_s
+            e_pre[iv, it] = source_energy_j(tx, vec, [(t0, t1)])[0]
+            ts = _first_crossing(t, mx, 0.0, 0.0, rising=True)
+            if np.isfinite(ts):
+                l_pre[iv, it] = ts - c.edge_s
+            else:
+                l_pre[iv, it] = c.preset_s + c.edge_s
+                pre_fail.append((ax_v.values[iv], ax_t.values[it]))
+            if nominal:
+                shas["preset"] = sha256_text(tx)
+        else:
+            t0 = c.program_start_s - c.edge_s
+            t1 = c.program_start_s + c.program_s + c.edge_s
+            k = counts.index(n)
+            e_prog[iv, it, k] = source_energy_j(tx, vec, [(t0, t1)])[0]
+            ts = _first_crossing(t, mx, 0.0, c.program_start_s - c.edge_s, rising=False)
+            sw[iv, it, k] = np.isfinite(ts)
+            l_prog[iv, it, k] = (ts - c.program_start_s + c.edge_s) if np.isfinite(ts) \
+                else c.program_s + c.edge_s
+            if nominal:
+                shas[f"program_n{n}"] = sha256_text(tx)
+    switched_map = {(ax_v.values[iv], ax_t.values[it]):
+                    [counts[k] for k in range(len(counts)) if sw[iv, it, k]] for iv, it in grid}
+    pc = cfg(0)
+    common = (f"{tech_name} CORN write driver (nine NMOS, W = 3F, Vsub = "
+              f"{pc.v_sub_v:g} V fixed; gates at VDD) into the buffer cell (LLGS macromodel, "
+              f"SHM {wd.BUFFER_SHM_THICKNESS_M:g} m, 0 K dynamics, 300 K rms start tilt, "
+              f"max step {pc.max_step_s:g} s)")
+    energy_rule = "integral of the power of all sources (Vsub, gate, PROGRAM/PRESET switches)"
+    out = [OpCharacterization(
+        op="preset", axes=(ax_v, ax_t), energy_j=e_pre, latency_s=l_pre,
+        description=(f"{common}; PRESET pulse {PRESET_CFG['preset_s']:g} s from tilted AP; "
+                     f"did not switch within the pulse at (VDD, T): {pre_fail or 'none'}"),
+        criterion=(f"energy: {energy_rule} over the PRESET pulse incl. edges; latency: PRESET "
+                   f"gate edge start to m_x crossing 0 (AP -> P), or the PRESET width + edge "
+                   f"when it does not switch (the scheduled PRESET phase is "
+                   f"{PRESET_CFG['preset_s']:g} s)"),
+        netlist_sha256={k: v for k, v in shas.items() if k == "preset"})]
+    prog_shas = {k: v for k, v in shas.items() if k.startswith("program")}
+    out.append(OpCharacterization(
+        op="majority_program", axes=(ax_v, ax_t, ax_n), energy_j=e_prog, latency_s=l_prog,
+        description=(f"{common}; PROGRAM {pc.program_s:g} s with n_on of the nine inputs on "
+                     f"(write_driver.pattern_for_count); designed to switch at n_on >= 5 "
+                     f"(nominal VDD, calibrated at 0 K); n_on that switched per (VDD, T): "
+                     f"{switched_map}"),
+        criterion=(f"energy: {energy_rule} over the PROGRAM window [gate edge start, end + "
+                   f"edge]; latency: gate edge start to m_x crossing 0 when it switches, "
+                   f"else the PROGRAM width + edge ({pc.program_s + pc.edge_s:g} s)"),
+        netlist_sha256=prog_shas))
+    if 5 in counts:
+        k5 = counts.index(5)
+        out.append(OpCharacterization(
+            op="maxpool_write", axes=(ax_v, ax_t), energy_j=e_prog[..., k5].copy(),
+            latency_s=l_prog[..., k5].copy(),
+            description=(f"{common}; max-pool threshold write of [o1..o5] = [11110]: the "
+                         f"PROGRAM with >= 5 inputs on; representative n_on = 5 (one window "
+                         f"bit set), i.e. majority_program at n_on = 5"),
+            criterion=(f"as majority_program at n_on = 5: energy {energy_rule} over the "
+                       f"PROGRAM window; latency to m_x crossing 0"),
+            netlist_sha256={k: v for k, v in shas.items() if k == "program_n5"}))
+    return out
+
+
+def all_ops(tech_name: str = "45nm", *, quick: bool = False,
+            workers: int = 2) -> list[OpCharacterization]:
+    """:func:`read_ops` and :func:`write_ops` at ``tech_name`` plus :func:`majority_ops`
+    at 22 nm."""
+    return [*read_ops(tech_name, quick=quick, workers=workers),
+            *write_ops(tech_name, quick=quick, workers=workers),
+            *majority_ops("22nm", quick=quick, workers=workers)]
+
+
+if __name__ == "__main__":
+    import sys
+    import time
+
+    quick = "--full" not in sys.argv
+    for fn, tn in ((read_ops, "45nm"), (write_ops, "45nm"), (majority_ops, "22nm")):
+        t_start = time.time()
+        res = fn(tn, quick=quick)
+        print(f"# {fn.__name__} {tn} quick={quick}: {time.time() - t_start:.1f} s")
+        for r in res:
+            print(r.op, [a.values for a in r.axes], np.array2string(r.energy_j, precision=4),
+                  np.array2string(r.latency_s, precision=4))
