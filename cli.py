@@ -449,7 +449,7 @@ def cmd_lut_build(args) -> int:
     import shlex
 
     from .lut import build, io
-    steps = len(build.STEPS.get(args.tech, ()))
+    steps = len(build.STEPS.get(args.tech, ())) + 1
     with progress_bar(steps, f"characterizing {args.tech}", "step") as bar:
         lut = build.build(args.tech, quick=args.quick, seed=args.seed,
                           command_line=shlex.join(["spincim", *sys.argv[1:]]),

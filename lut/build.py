@@ -75,7 +75,7 @@ def to_lut(tech_name: str, results: Sequence[OpCharacterization],
         ops[r.op] = schema.OpTable(op=r.op, axes=tuple(a.name for a in r.axes),
                                    energy_j=r.energy_j, latency_s=r.latency_s,
                                    description=f"{r.description} [{r.criterion}]")
-    return schema.Lut(technology=tech_name, axes=merge_axes(results), ops=ops,
+    return schema.Lut(technology=f"ptm_{tech_name}", axes=merge_axes(results), ops=ops,
                       areas={a.component: schema.Area(component=a.component,
                                                       area_m2=a.area_m2,
                                                       description=a.description)
@@ -100,6 +100,33 @@ def run_steps(tech_name: str, *, quick: bool,
     return results
 
 
+#: sense Monte Carlo stored with each LUT: trials (quick, full)
+MC_TRIALS = (2000, 20000)
+
+
+def sense_mc_summary(tech_name: str, *, quick: bool, seed: int,
+                     workers: int | None = None) -> schema.McSummary:
+    """The sense-margin Monte Carlo of the technology (IMCE III-B spreads), summarized."""
+    from ..characterize import sense_margin as sm
+
+    setup = sm.SenseSetup(tech_name=tech_name)
+    trials = MC_TRIALS[0] if quick else MC_TRIALS[1]
+    volts, failed = sm.simulate(setup, trials=trials, seed=seed, workers=workers or 2)
+    summ = sm.summarize(setup, volts)
+    attrs = {"trials": trials, "seed": seed, "failed_trials": failed,
+             "i_read_a": setup.i_read_a, "sigma_ra": setup.sigma_ra,
+             "sigma_tmr": setup.sigma_tmr, "fan_in": setup.fan_in}
+    datasets = {}
+    for op, d in summ.items():
+        attrs[f"{op}_margin_v"] = d["margin_v"]
+        attrs[f"{op}_failures"] = d["failures"]
+        attrs[f"{op}_failure_rate"] = d["failure_rate"]
+        states = sorted(d["states"])
+        datasets[f"{op}_mean_v"] = np.array([d["states"][k]["mean_v"] for k in states])
+        datasets[f"{op}_std_v"] = np.array([d["states"][k]["std_v"] for k in states])
+    return schema.McSummary(experiment="sense_margin", attrs=attrs, datasets=datasets)
+
+
 def build(tech_name: str, *, quick: bool = False, seed: int = 0,
           command_line: str | None = None,
           progress: Callable[[str], None] | None = None) -> schema.Lut:
@@ -121,4 +148,7 @@ def build(tech_name: str, *, quick: bool = False, seed: int = 0,
         model_card_sha256={tech.card_file: _file_sha256(tech.card_path)},
         ngspice_version=ngspice.ngspice_version(), git_revision=git_revision(),
         command_line=command_line)
-    return to_lut(tech_name, results, periphery.areas(tech_name), prov)
+    mc = [sense_mc_summary(tech_name, quick=quick, seed=seed)]
+    if progress is not None:
+        progress("sense Monte Carlo")
+    return to_lut(tech_name, results, periphery.areas(tech_name), prov, mc)
