@@ -268,7 +268,8 @@ def cmd_mc_sense(args) -> int:
 
     from .characterize import sense_margin as sm
     device = _load_device(args)
-    setup = sm.SenseSetup(device=device, i_read_a=args.i_read_a, fan_in=args.fan_in,
+    extra = {} if args.i_read_a is None else {"i_read_a": args.i_read_a}
+    setup = sm.SenseSetup(device=device, **extra, fan_in=args.fan_in,
                           sigma_ra=args.sigma_ra, sigma_tmr=args.sigma_tmr,
                           vth_mismatch=args.vth_mismatch, tech_name="45nm")
     if "xnor" in args.ops and setup.fan_in != 2:
@@ -321,7 +322,8 @@ def _float_list(text: str) -> list[float]:
 
 def _sense_setup(args, **changes):  # noqa: D401 - shared by mc sense and mc fanin
     from .characterize import sense_margin as sm
-    return sm.SenseSetup(device=_load_device(args), i_read_a=args.i_read_a,
+    extra = {} if args.i_read_a is None else {"i_read_a": args.i_read_a}
+    return sm.SenseSetup(device=_load_device(args), **extra,
                          sigma_ra=args.sigma_ra, sigma_tmr=args.sigma_tmr,
                          vth_mismatch=args.vth_mismatch, **changes)
 
@@ -451,7 +453,7 @@ def cmd_lut_build(args) -> int:
     from .lut import build, io
     steps = len(build.STEPS.get(args.tech, ())) + 1
     with progress_bar(steps, f"characterizing {args.tech}", "step") as bar:
-        lut = build.build(args.tech, quick=args.quick, seed=args.seed,
+        lut = build.build(args.tech, quick=args.quick, seed=args.seed, workers=args.workers,
                           command_line=shlex.join(["spincim", *sys.argv[1:]]),
                           progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
     io.write_lut(lut, args.out)
@@ -504,9 +506,9 @@ def cmd_lut_diff(args) -> int:
 
 
 def cmd_lut_export(args) -> int:
-    from .lut import io, summary
+    from .lut import io, nvsim, summary
     lut = io.read_lut(args.lut)
-    text = summary.to_csv(lut)
+    text = summary.to_csv(lut) if args.format == "table" else nvsim.to_cell_text(lut)
     with open(args.out, "w", encoding="ascii") as fh:
         fh.write(text)
     out = {"path": args.out, "format": args.format, "rows": text.count("\n") - 1}
@@ -622,6 +624,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--out", type=_out_path, required=True, metavar="FILE.h5")
     lb.add_argument("--quick", action="store_true", help="reduced grid (nominal corner)")
     lb.add_argument("--seed", type=_seed, default=0)
+    lb.add_argument("--workers", type=_positive_int, default=2, help="ngspice processes")
     lb.set_defaults(func=cmd_lut_build)
     ls_ = lsub2.add_parser("show", help="provenance and every op at nominal conditions")
     common(ls_, params=False)
@@ -632,11 +635,13 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("a", metavar="A.h5")
     ld.add_argument("b", metavar="B.h5")
     ld.set_defaults(func=cmd_lut_diff)
-    le = lsub2.add_parser("export", help="component table (CSV) for architecture tools")
+    le = lsub2.add_parser("export", help="component table (CSV) or NVSim .cell file")
     common(le, params=False)
     le.add_argument("--lut", required=True, metavar="FILE.h5")
-    le.add_argument("--format", choices=("table",), default="table")
-    le.add_argument("--out", type=_out_path, required=True, metavar="FILE.csv")
+    le.add_argument("--format", choices=("table", "nvsim"), default="table",
+                    help="table: component,action,energy_j,latency_s,area_m2 CSV; "
+                    "nvsim: the SOT cell as an NVSim MRAM .cell file")
+    le.add_argument("--out", type=_out_path, required=True, metavar="FILE")
     le.set_defaults(func=cmd_lut_export)
 
     mc = sub.add_parser("mc", help="Monte Carlo characterization")
@@ -657,7 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--sigma-tmr", type=_fraction, default=0.10, help="relative TMR sigma")
     ms.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
                     help="Pelgrom Vth mismatch on every access/reference NMOS")
-    ms.add_argument("--i-read-a", type=_positive_float, default=20e-6, help="read current (A)")
+    ms.add_argument("--i-read-a", type=_positive_float, default=None, help="read current (A)")
     ms.add_argument("--workers", type=_positive_int, default=None,
                     help="ngspice worker processes (default: all cores)")
     ms.add_argument("--plot", metavar="FILE.png", help="write Fig. 4b-style histograms")
@@ -671,7 +676,7 @@ def build_parser() -> argparse.ArgumentParser:
     mf.add_argument("--sigma-ra", type=_fraction, default=0.05)
     mf.add_argument("--sigma-tmr", type=_fraction, default=0.10)
     mf.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False)
-    mf.add_argument("--i-read-a", type=_positive_float, default=20e-6)
+    mf.add_argument("--i-read-a", type=_positive_float, default=None)
     mf.add_argument("--workers", type=_positive_int, default=None)
     mf.add_argument("--plot", metavar="FILE.png", help="margins against fan-in")
     mf.set_defaults(func=cmd_mc_fanin)
@@ -689,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--sigma-ra", type=_fraction, default=0.05)
     mi.add_argument("--sigma-tmr", type=_fraction, default=0.10)
     mi.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False)
-    mi.add_argument("--i-read-a", type=_positive_float, default=20e-6)
+    mi.add_argument("--i-read-a", type=_positive_float, default=None)
     mi.add_argument("--workers", type=_positive_int, default=None)
     mi.set_defaults(func=cmd_mc_importance)
 

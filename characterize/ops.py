@@ -233,7 +233,7 @@ def _first_crossing(t, y, level, t_from, rising: bool | None = None) -> float:
 
 # ----------------------------------------------------------------------------- reads
 def read_netlist(states, op: str, *, tech: Technology, temperature_k: float,
-                 i_read_a: float = 10e-6, c_bl_f: float = 10e-15) -> str:
+                 i_read_a: float = cellmod.READ_CURRENT_A, c_bl_f: float = 10e-15) -> str:
     """:func:`cell.read_bench` with the sense amp, read/reference currents as steps at
     :data:`T_READ_S` and a ``.temp`` line."""
     t_eval = T_READ_S + T_BL_WAIT_S
@@ -311,7 +311,7 @@ def _read_vectors(op: str) -> tuple[str, ...]:
 
 def read_ops(tech_name: str = "45nm", *, vdd_values=None,
              temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
-             workers: int = 2, i_read_a: float = 10e-6,
+             workers: int = 2, i_read_a: float = cellmod.READ_CURRENT_A,
              c_bl_f: float = 10e-15) -> list[OpCharacterization]:
     """``read``, ``and2``, ``or2`` (IMCE) and ``xnor2`` (CORN) column reads at ``tech_name``.
 

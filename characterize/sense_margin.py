@@ -33,6 +33,7 @@ import numpy as np
 from ..devices import mtj as M
 from ..devices.technology import Technology, technology
 from ..errors import ParameterError
+from ..netlists import cell
 from ..netlists import spice_text as st
 from . import sampling
 
@@ -51,7 +52,7 @@ class SenseSetup:
 
     device: M.SotDevice = field(default_factory=M.SotDevice)
     tech_name: str = "45nm"
-    i_read_a: float = 20e-6
+    i_read_a: float = cell.READ_CURRENT_A
     fan_in: int = 2
     sigma_ra: float = SIGMA_RA
     sigma_tmr: float = SIGMA_TMR

@@ -83,9 +83,12 @@ def to_lut(tech_name: str, results: Sequence[OpCharacterization],
                       mc={m.experiment: m for m in mc}, provenance=provenance)
 
 
-def run_steps(tech_name: str, *, quick: bool,
+def run_steps(tech_name: str, *, quick: bool, workers: int = 2,
               progress: Callable[[str], None] | None = None) -> list[OpCharacterization]:
-    """Run every characterization step of ``tech_name``; ``progress(label)`` after each."""
+    """Run every characterization step of ``tech_name``; ``progress(label)`` after each.
+
+    ``workers`` ngspice processes run each step's independent transients in parallel.
+    """
     import importlib
 
     if tech_name not in STEPS:
@@ -94,7 +97,7 @@ def run_steps(tech_name: str, *, quick: bool,
     results: list[OpCharacterization] = []
     for label, module, function in STEPS[tech_name]:
         mod = importlib.import_module(f"spincim.characterize.{module}")
-        results += list(getattr(mod, function)(tech_name, quick=quick))
+        results += list(getattr(mod, function)(tech_name, quick=quick, workers=workers))
         if progress is not None:
             progress(label)
     return results
@@ -127,7 +130,7 @@ def sense_mc_summary(tech_name: str, *, quick: bool, seed: int,
     return schema.McSummary(experiment="sense_margin", attrs=attrs, datasets=datasets)
 
 
-def build(tech_name: str, *, quick: bool = False, seed: int = 0,
+def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int = 2,
           command_line: str | None = None,
           progress: Callable[[str], None] | None = None) -> schema.Lut:
     """Characterize ``tech_name`` in ngspice and return the LUT (not yet written)."""
@@ -136,7 +139,7 @@ def build(tech_name: str, *, quick: bool = False, seed: int = 0,
     from ..netlists import ngspice
 
     tech = technology(tech_name)
-    results = run_steps(tech_name, quick=quick, progress=progress)
+    results = run_steps(tech_name, quick=quick, workers=workers, progress=progress)
     netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
     prov = schema.make_provenance(
         parameters={"technology": tech_name, "quick": quick,
@@ -148,7 +151,7 @@ def build(tech_name: str, *, quick: bool = False, seed: int = 0,
         model_card_sha256={tech.card_file: _file_sha256(tech.card_path)},
         ngspice_version=ngspice.ngspice_version(), git_revision=git_revision(),
         command_line=command_line)
-    mc = [sense_mc_summary(tech_name, quick=quick, seed=seed)]
+    mc = [sense_mc_summary(tech_name, quick=quick, seed=seed, workers=workers)]
     if progress is not None:
         progress("sense Monte Carlo")
     return to_lut(tech_name, results, periphery.areas(tech_name), prov, mc)

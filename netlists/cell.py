@@ -41,11 +41,15 @@ from . import mtj_macro
 from . import sense_amp as sa
 from . import spice_text as st
 
-__all__ = ["OPS", "cell_subckt", "reference_resistances", "read_bench", "READ_W_MULT",
+__all__ = ["READ_CURRENT_A", "OPS", "cell_subckt", "reference_resistances", "read_bench", "READ_W_MULT",
            "WRITE_W_MULT"]
 
 #: operations of the read path; "memory" reads one cell, the others two cells of a column
 OPS = ("memory", "and", "or", "xnor")
+#: THE read current of the sense path (A): every read netlist, the read-op energies and
+#: the sense Monte Carlo use it. No paper fixes it (IMCE III-B: "a read current"); 20 uA
+#: puts Vsense of P/AP at ~90/180 mV with the 10 Ohm um^2 junction
+READ_CURRENT_A = 20e-6
 #: default read-transistor width in units of l_min (W = 3 L)
 READ_W_MULT = 3.0
 #: default write-transistor width in units of l_min (W = 4 L; not exercised by reads)
@@ -104,7 +108,7 @@ def _ref_group(tag: str, node: str, gate: str, r_ref: float, legs: int, tech: Te
 
 
 def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = None,
-               device: M.SotDevice | None = None, i_read_a: float = 10e-6,
+               device: M.SotDevice | None = None, i_read_a: float = READ_CURRENT_A,
                w_read_mult: float = READ_W_MULT, sense_amp: bool = False,
                c_bl_f: float = 10e-15, t_eval_s: float = 1e-9, t_stop_s: float = 2e-9,
                analysis: str | None = None) -> str:
