@@ -83,16 +83,10 @@ def dynamic_cell_subckt(name: str, tech: Technology, mtj_subckt: str, *,
     cell's SHM, so the cell has no separate SHM resistor). Transistors: L = l_min,
     W = mult x l_min, on ``tech.nmos_model``.
     """
-    st.check_name(name)
     st.check_name(mtj_subckt, field="mtj_subckt")
-    l = tech.l_min_m
-    return [f".subckt {name} wbl rbl sl wwl rwl",
-            st.mosfet("Mw", "wbl", "wwl", "sa", "0", tech.nmos_model,
-                      w_m=w_write_mult * l, l_m=l),
-            mtj_macro.instance("Xmtj", ("sl", "rl", "sa", "sl"), mtj_subckt),
-            st.mosfet("Mr", "rbl", "rwl", "rl", "0", tech.nmos_model,
-                      w_m=w_read_mult * l, l_m=l),
-            f".ends {name}"]
+    return cellmod.two_transistor_cell(
+        name, tech, [mtj_macro.instance("Xmtj", ("sl", "rl", "sa", "sl"), mtj_subckt)],
+        w_read_mult=w_read_mult, w_write_mult=w_write_mult)
 
 
 def static_cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_ohm: float,

@@ -56,6 +56,22 @@ READ_W_MULT = 3.0
 WRITE_W_MULT = 4.0
 
 
+def two_transistor_cell(name: str, tech: Technology, middle: list[str], *,
+                        w_read_mult: float = READ_W_MULT,
+                        w_write_mult: float = WRITE_W_MULT) -> list[str]:
+    """``.subckt NAME wbl rbl sl wwl rwl``: write NMOS wbl -> ``sa``, read NMOS rbl -> ``rl``,
+    and ``middle``, the lines joining ``sa``, ``sl`` and ``rl`` (the SOT device)."""
+    st.check_name(name)
+    l = tech.l_min_m
+    return [f".subckt {name} wbl rbl sl wwl rwl",
+            st.mosfet("Mw", "wbl", "wwl", "sa", "0", tech.nmos_model,
+                      w_m=w_write_mult * l, l_m=l),
+            *middle,
+            st.mosfet("Mr", "rbl", "rwl", "rl", "0", tech.nmos_model,
+                      w_m=w_read_mult * l, l_m=l),
+            f".ends {name}"]
+
+
 def cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_ohm: float,
                 w_read_mult: float = READ_W_MULT,
                 w_write_mult: float = WRITE_W_MULT) -> list[str]:
@@ -64,17 +80,11 @@ def cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_ohm: floa
     ``mtj_subckt`` must be a ``.subckt X fl rl`` (e.g. from ``mtj_macro.static_subckt``),
     defined separately. Transistors: ``tech.nmos_model``, L = l_min, W = mult x l_min.
     """
-    st.check_name(name)
     st.check_name(mtj_subckt, field="mtj_subckt")
-    l = tech.l_min_m
-    return [f".subckt {name} wbl rbl sl wwl rwl",
-            st.mosfet("Mw", "wbl", "wwl", "sa", "0", tech.nmos_model,
-                      w_m=w_write_mult * l, l_m=l),
-            st.resistor("Rshm", "sa", "sl", r_shm_ohm),
-            mtj_macro.instance("Xmtj", ("sl", "rl"), mtj_subckt),
-            st.mosfet("Mr", "rbl", "rwl", "rl", "0", tech.nmos_model,
-                      w_m=w_read_mult * l, l_m=l),
-            f".ends {name}"]
+    return two_transistor_cell(name, tech, [
+        st.resistor("Rshm", "sa", "sl", r_shm_ohm),
+        mtj_macro.instance("Xmtj", ("sl", "rl"), mtj_subckt)],
+        w_read_mult=w_read_mult, w_write_mult=w_write_mult)
 
 
 def _par(a: float, b: float) -> float:
