@@ -320,7 +320,8 @@ def _float_list(text: str) -> list[float]:
     return values
 
 
-def _sense_setup(args, **changes):  # noqa: D401 - shared by mc sense and mc fanin
+def _sense_setup(args, **changes):
+    """The SenseSetup of mc sense / fanin / importance from their common options."""
     from .characterize import sense_margin as sm
     extra = {} if args.i_read_a is None else {"i_read_a": args.i_read_a}
     return sm.SenseSetup(device=_load_device(args), **extra,

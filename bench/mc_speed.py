@@ -319,29 +319,6 @@ def time_engine(setup, trials: int, workers: int) -> tuple[dict, float]:
     return result, elapsed
 
 
-def engine_variant(setup, trials: int, workers: int, extra_line: str
-                   ) -> tuple[np.ndarray, float]:
-    """The engine's chunks with one extra netlist line (e.g. ``.options reltol=1e-6``).
-
-    Same draws, chunking and pool as ``simulate`` (no rescue of failed chunks): shows
-    what a library change would give, without editing the library.
-    """
-    work = sampling.chunks(trials, SEED, sm.CHUNK_TRIALS)
-
-    def make_job(chunk):
-        text = sm.chunk_netlist(setup, sm.draw(setup, chunk))
-        return ngspice.Job(text.replace("\n.dc ", f"\n{extra_line}\n.dc ", 1))
-
-    start = time.perf_counter()
-    with ngspice.WorkerPool(workers, timeout_s=600) as pool:
-        results = pool.run_each(work, make_job)
-    elapsed = time.perf_counter() - start
-    n_cfg = len(setup.configurations())
-    v = np.concatenate([np.stack([r[f"bl{c}"][:ch.size] for c in range(n_cfg)], axis=1)
-                        for r, ch in zip(results, work)])
-    return v, elapsed
-
-
 def pool_start_s(workers: int) -> float:
     start = time.perf_counter()
     with ngspice.WorkerPool(workers):
@@ -391,14 +368,6 @@ def main() -> None:
               f"median {eng[w]['median']:9.0f}/s  (wall s {[round(t, 2) for t in eng_times[w]]};"
               f" without pool start {t_pool[w]:.2f} s: best {eng_net[w]['best']:.0f}/s)")
     assert v_eng is not None
-    tight_line = ".options reltol=1e-06 vntol=1e-08"
-    tight_t, v_tight = [], None
-    for _ in range(max(1, args.repeat - 1)):
-        v_tight, t = engine_variant(setup, args.trials, 2, tight_line)
-        tight_t.append(t)
-    tight = rates(tight_t, args.trials)
-    print(f"engine + '{tight_line}' (bench-side variant, 2 workers): best "
-          f"{tight['best']:9.0f}/s  median {tight['median']:9.0f}/s")
     if np.isnan(v_eng).any():
         print(f"  engine: {int(np.isnan(v_eng).any(axis=1).sum())} NaN trials")
 
@@ -470,9 +439,6 @@ def main() -> None:
     dv = {"engine_vs_naive_v": dmax(v_eng[:nn], v_naive),
           "engine_vs_alter_v": dmax(v_eng[:na], v_alter),
           "naive_vs_alter_v": dmax(v_naive, v_alter[:nn]),
-          "engine_tight_vs_naive_v": dmax(v_tight[:nn], v_naive),
-          "engine_tight_vs_alter_v": dmax(v_tight[:na], v_alter),
-          "engine_vs_engine_tight_v": dmax(v_eng, v_tight),
           "engine_vs_analytic_v": dmax(v_eng, v_ana),
           "engine_vs_analytic_rel": float(np.nanmax(np.abs(v_eng - v_ana) / v_eng))}
     per_cfg = np.nanmax(np.abs(v_eng - v_ana), axis=0)
@@ -493,8 +459,6 @@ def main() -> None:
     spice_dv = max(dv["engine_vs_naive_v"], dv["engine_vs_alter_v"])
     print(f"SPICE engines agree within 1 uV: {'OK' if spice_dv <= 1e-6 else 'MISS'} "
           f"({spice_dv:.3g} V)")
-    tight_dv = max(dv["engine_tight_vs_naive_v"], dv["engine_tight_vs_alter_v"])
-    print(f"  with '{tight_line}': {'OK' if tight_dv <= 1e-6 else 'MISS'} ({tight_dv:.3g} V)")
 
     def r(x):
         return {k: round(v, 1) for k, v in x.items() if k != "all"}
@@ -502,7 +466,6 @@ def main() -> None:
     summary.update({
         "engine_2w_per_s": r(eng[2]), "engine_1w_per_s": r(eng[1]),
         "engine_2w_no_pool_start_per_s": r(eng_net[2]),
-        "engine_tight_2w_per_s": r(tight), "engine_tight_options": tight_line,
         "naive_2p_per_s": r(naive[2]), "naive_1p_per_s": r(naive[1]),
         "alter_2p_per_s": r(alt[2]), "alter_1p_per_s": r(alt[1]),
         "analytic_per_s": r(ana),

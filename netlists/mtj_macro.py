@@ -24,7 +24,6 @@ Internal node names: the LLGS state is probed as ``v(xNAME.mx)`` etc. for an ins
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -42,20 +41,6 @@ MAX_STEP_S = 0.5e-12
 _NORM = "sqrt(v(mx)*v(mx)+v(my)*v(my)+v(mz)*v(mz))"
 #: fields are carried as node voltages in MA/m to keep node values near unity
 FIELD_SCALE = 1e-6
-
-
-@dataclass(frozen=True)
-class MacroNodes:
-    """Names of the internal nodes of one macromodel instance, for probing."""
-
-    instance: str
-
-    def node(self, name: str) -> str:
-        return f"{self.instance}.{name}"
-
-    @property
-    def mx(self) -> str:
-        return self.node("mx")
 
 
 def _conductance_expr(mtj: M.MtjParams, cos_expr: str, v_expr: str) -> str:
