@@ -546,6 +546,40 @@ pulse meets the thermal-equilibrium P state; at T = 0 the start is tilted in-pla
 Positive current writes P -> AP."""
 
 
+def cmd_estimate(args) -> int:
+    from .estimator import energy, report
+    est = energy.estimate(args.network, args.arch, bits=args.bits, lut_path=args.lut)
+    data = est.to_json()
+    if args.plot:
+        report.plot_estimate(est, args.plot)
+        data["plot"] = args.plot
+    if args.json:
+        emit_json(data)
+        return 0
+    print_table(report.layer_rows(est),
+                ("layer", "where", "and2/xnor2", "energy_j", "latency_s", "arrays"))
+    print()
+    print_table([("energy_per_image_j", data["energy_per_image_j"]),
+                 ("latency_per_image_s", data["latency_per_image_s"]),
+                 ("images_per_s", data["images_per_s"]),
+                 ("images_per_s_per_w", data["images_per_s_per_w"]),
+                 ("area_m2", data["area_m2"]),
+                 ("weight_load_j (once)", data["weight_load_j"]),
+                 *((f"energy {k} (J)", v) for k, v in data["energy_by_category_j"].items() if v),
+                 ("lut", data["lut"]["path"])])
+    return 0
+
+
+def cmd_report_paper(args) -> int:
+    from .estimator import report
+    path = report.paper_report(args.out)
+    if args.json:
+        emit_json({"report": str(path)})
+    else:
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="spincim", description="Characterize spintronic compute-in-memory "
                 "circuits in ngspice and estimate accelerators from lookup tables.")
@@ -749,6 +783,29 @@ def build_parser() -> argparse.ArgumentParser:
     mw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     mw.add_argument("--plot", metavar="FILE.png", help="WER against pulse width (sweep)")
     mw.set_defaults(func=cmd_mc_write)
+
+    est = sub.add_parser("estimate", help="energy, latency and area per image from the LUTs",
+                         description="Maps a network onto IMCE, CORN or an IMC-DPU baseline "
+                         "and prices every operation with LUT values (no simulation). "
+                         "NETWORK: svhn, alexnet, mnist, cifar10-bnn or a .toml/.json layer "
+                         "file.")
+    common(est, params=False)
+    est.add_argument("--network", required=True, help="zoo name or layer file")
+    est.add_argument("--arch", required=True, choices=("imce", "corn", "imc-dpu"))
+    est.add_argument("--bits", default="1:1", help="W:I bit widths (imce only), e.g. 1:2")
+    est.add_argument("--lut", metavar="FILE.h5", default=None,
+                     help="LUT file (default: the shipped LUT of the architecture)")
+    est.add_argument("--plot", metavar="FILE.png", help="op counts and energy breakdown")
+    est.set_defaults(func=cmd_estimate)
+
+    rep = sub.add_parser("report", help="reports")
+    rsub = rep.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    rsub.required = True
+    rp = rsub.add_parser("paper", help="Markdown comparison with IMCE Table II / Fig. 9 and "
+                         "CORN Table I, with plots")
+    common(rp, params=False)
+    rp.add_argument("--out", default="paper_report", help="output directory")
+    rp.set_defaults(func=cmd_report_paper)
     return p
 
 

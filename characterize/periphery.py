@@ -32,6 +32,7 @@ from ..netlists import ngspice
 from ..netlists import sense_amp as sa
 from ..netlists import spice_text as st
 from ..netlists.cell import READ_W_MULT
+from .adders import check_n, fa_tree_counts, popcount_tree_counts
 from .opdata import AreaItem, AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 
 __all__ = ["gate_ops", "inverter_load_capacitance_f", "fa_tree_counts", "bitcount_n",
@@ -364,40 +365,6 @@ def gate_ops(tech_name: str, *, vdd_values: Sequence[float] | None = None,
 
 
 # ----------------------------------------------------------------------------- composites
-def fa_tree_counts(n: int) -> tuple[int, int, int]:
-    """(full adders, half adders, depth in adder delays) of an n-input popcount tree.
-
-    Column compression (Wallace/Dadda style): in each weight column, while it holds >= 3
-    bits, a full adder takes the three earliest-arriving bits (1 sum bit stays, 1 carry
-    moves up); a column left with 2 bits gets a half adder. Each FA removes exactly one
-    bit and each HA none, and the result has bit_length(n) bits, so
-    **n_FA = n - bit_length(n)** (e.g. 7 -> 4, 8 -> 4, 64 -> 57). Depth: arrival times
-    with every adder (FA or HA) counted as one FA delay.
-    """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ParameterError("n", f"must be an integer >= 1, got {n!r}")
-    cols: dict[int, list[int]] = {0: [0] * n}
-    n_fa = n_ha = 0
-    w = 0
-    while w in cols:
-        col = sorted(cols[w])
-        while len(col) >= 3:
-            a, b, c = col[0], col[1], col[2]
-            t = max(a, b, c) + 1
-            col = sorted([*col[3:], t])
-            cols.setdefault(w + 1, []).append(t)
-            n_fa += 1
-        if len(col) == 2:
-            t = max(col) + 1
-            col = [t]
-            cols.setdefault(w + 1, []).append(t)
-            n_ha += 1
-        cols[w] = col
-        w += 1
-    depth = max(max(c) for c in cols.values() if c)
-    return n_fa, n_ha, depth
-
-
 def _gate_map(gates) -> dict[str, OpCharacterization]:
     if isinstance(gates, Mapping):
         return dict(gates)
@@ -410,12 +377,6 @@ def _composite(op: str, base: OpCharacterization, energy, latency, description, 
                               dict(base.netlist_sha256))
 
 
-def _check_n(n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ParameterError("n", f"must be an integer >= 1, got {n!r}")
-    return n
-
-
 def bitcount_n(n: int, gates) -> OpCharacterization:
     """Popcount of ``n`` bits as a full-adder tree (see :func:`fa_tree_counts`).
 
@@ -424,7 +385,7 @@ def bitcount_n(n: int, gates) -> OpCharacterization:
     (t_fa = the FA's worst sum/carry delay).
     """
     g = _gate_map(gates)["fa"]
-    n_fa, n_ha, depth = fa_tree_counts(_check_n(n))
+    n_fa, n_ha, depth = fa_tree_counts(check_n(n))
     return _composite(f"bitcount_{n}", g, (n_fa + n_ha) * g.energy_j, depth * g.latency_s,
                       f"popcount of {n} bits: {n_fa} FA + {n_ha} HA (costed as FA), "
                       f"depth {depth} adders",
@@ -434,7 +395,7 @@ def bitcount_n(n: int, gates) -> OpCharacterization:
 def adder_n(n: int, gates) -> OpCharacterization:
     """n-bit ripple-carry adder: **n FA**; energy n x E_fa, latency n x t_fa (carry chain)."""
     g = _gate_map(gates)["fa"]
-    _check_n(n)
+    check_n(n)
     return _composite(f"adder_{n}", g, n * g.energy_j, n * g.latency_s,
                       f"{n}-bit ripple-carry adder: {n} FA",
                       "formula over the fa characterization (same axes)")
@@ -444,7 +405,7 @@ def shifter_n(n: int, gates) -> OpCharacterization:
     """n-bit 1-position shift register (not a barrel shifter): **n DFF** clocked once per
     shift; energy n x E_dff (every bit toggling: upper bound), latency one clk-to-q."""
     g = _gate_map(gates)["dff"]
-    _check_n(n)
+    check_n(n)
     return _composite(f"shifter_{n}", g, n * g.energy_j, g.latency_s,
                       f"{n}-bit shift register (1 position per clock): {n} DFF",
                       "formula over the dff characterization (same axes)")
@@ -454,27 +415,10 @@ def register_n(n: int, gates) -> OpCharacterization:
     """n-bit register: **n DFF**; energy per clocked write n x E_dff (data toggling), latency
     clk-to-q."""
     g = _gate_map(gates)["dff"]
-    _check_n(n)
+    check_n(n)
     return _composite(f"register_{n}", g, n * g.energy_j, g.latency_s,
                       f"{n}-bit register: {n} DFF",
                       "formula over the dff characterization (same axes)")
-
-
-def popcount_tree_counts(n: int) -> tuple[int, int]:
-    """(full adders, depth in FA delays) of a binary adder tree over n = 2^L one-bit inputs.
-
-    Level j = 1..L adds n / 2^j pairs of j-bit numbers with j-bit ripple adders (j FA
-    each; the level-1 half adders are costed as FA):
-    **n_FA = sum_j j n / 2^j = 2n - L - 2** (64 -> 120). Depth: the
-    ripple adders are timed in series, sum_j j = L (L + 1) / 2 FA delays (conservative:
-    carry chains of successive levels overlap in reality).
-    """
-    _check_n(n)
-    if n < 2 or n & (n - 1):
-        raise ParameterError("n", f"must be a power of two >= 2, got {n!r}")
-    levels = n.bit_length() - 1
-    n_fa = sum(j * (n >> j) for j in range(1, levels + 1))
-    return n_fa, levels * (levels + 1) // 2
 
 
 def popcount_tree_n(n: int, gates) -> OpCharacterization:
