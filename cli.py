@@ -22,6 +22,12 @@ EXIT_FAILURE = 1
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line on stderr, exit 2."""
 
+    def __init__(self, *args, **kwargs):
+        import re
+        super().__init__(*args, **kwargs)
+        # "-1e-4" is a negative number (a value), not an option (argparse < 3.13 misses it)
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
     def error(self, message):  # noqa: D401 - argparse API
         raise _UsageError(f"{self.prog}: {message}")
 
@@ -69,6 +75,83 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
     return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+#: Ranges every command shares, checked by _check_ranges after parsing (before any work).
+MAX_WORKERS = 256
+MAX_COUNT = 10**9                       # --runs, --trials, --samples
+T_MIN_K, T_MAX_K = 1e-3, 2000.0         # 0 K, or a temperature in this range
+PULSE_MIN_S, PULSE_MAX_S = 1e-12, 1e-6  # LLGS / PROGRAM pulse widths
+DT_MIN_S, DT_MAX_S = 1e-16, 1e-11       # LLGS time step
+MAX_STEPS = 10**7                       # LLGS time steps per run (pulse / dt)
+MAX_CURRENT_A = 1.0                     # |SHM current|
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def _check_ranges(args) -> None:
+    """Refuse out-of-range values of options shared by several commands (exit 2)."""
+    def get(name):
+        return getattr(args, name, None)
+
+    def bad(option, allowed, value):
+        raise _UsageError(f"{option} must be {allowed}, got {value!r}")
+
+    for name, value in vars(args).items():   # file names: the OS refuses NUL bytes
+        if isinstance(value, str) and "\x00" in value:
+            bad(f"--{name.replace('_', '-')}", "text without NUL characters", value)
+    if get("workers") is not None and get("workers") > MAX_WORKERS:
+        bad("--workers", f"between 1 and {MAX_WORKERS}", get("workers"))
+    for name in ("runs", "trials", "samples"):
+        if get(name) is not None and get(name) > MAX_COUNT:
+            bad(f"--{name}", f"between 1 and {MAX_COUNT:.0e}", get(name))
+    t = get("temperature_k")
+    if t is not None and t != 0 and not T_MIN_K <= t <= T_MAX_K:
+        bad("--temperature-k", f"0 or between {T_MIN_K:g} and {T_MAX_K:g} K", t)
+    pulses = [("--pulse-s", get("pulse_s"))] + [("--pulses", p) for p in get("pulses") or ()]
+    for option, p in pulses:
+        if p is not None and not PULSE_MIN_S <= p <= PULSE_MAX_S:
+            bad(option, f"between {PULSE_MIN_S:g} and {PULSE_MAX_S:g} s", p)
+    dt = get("dt_s")
+    if dt is not None:
+        if not DT_MIN_S <= dt <= DT_MAX_S:
+            bad("--dt-s", f"between {DT_MIN_S:g} and {DT_MAX_S:g} s", dt)
+        if get("pulse_s") is not None and get("pulse_s") / dt > MAX_STEPS:
+            bad("--pulse-s / --dt-s", f"at most {MAX_STEPS:.0e} time steps",
+                get("pulse_s") / dt)
+    currents = [("--current-a", get("current_a"))] + [("--currents", c)
+                                                      for c in get("currents") or ()]
+    for option, c in currents:
+        if c is not None and not (math.isfinite(c) and abs(c) <= MAX_CURRENT_A):
+            bad(option, f"finite with |I| <= {MAX_CURRENT_A:g} A", c)
+    p_low = get("p_low")
+    if p_low is not None and not 0 < p_low < 0.5:
+        bad("--p-low", "in (0, 0.5)", p_low)
+    if get("func") is cmd_mc_fanin and not 2 <= args.max <= 8:
+        bad("--max", "a fan-in between 2 and 8", args.max)
+    if get("plot"):
+        from pathlib import Path
+        plot = Path(args.plot)
+        if plot.suffix.lower() not in PLOT_SUFFIXES:
+            bad("--plot", f"a file ending in {', '.join(PLOT_SUFFIXES)}", args.plot)
+        if not plot.expanduser().resolve().parent.is_dir():
+            bad("--plot", "a file in an existing directory", args.plot)
 
 
 def _json_clean(obj):
@@ -277,9 +360,12 @@ def cmd_mc_sense(args) -> int:
     if any(op != "read" for op in args.ops) and setup.fan_in < 2:
         raise _UsageError("and/or/xnor need --fan-in >= 2")
     start = time.perf_counter()
-    with progress_bar(args.trials, "sense Monte Carlo", "trial") as bar:
+    with _executor(args, args.workers) as ex, \
+            progress_bar(args.trials, "sense Monte Carlo", "trial") as bar:
         volts, failed = sm.simulate(setup, trials=args.trials, seed=args.seed,
-                                    workers=args.workers, progress=bar.update)
+                                    progress=bar.update, executor=ex,
+                                    checkpoint=args.checkpoint)
+    _note_executor(ex)
     wall = time.perf_counter() - start
     out = {"trials": args.trials, "seed": args.seed, "wall_s": wall,
            "trials_per_s": args.trials / wall, "failed_trials": failed,
@@ -360,10 +446,16 @@ def cmd_mc_write(args) -> int:
     if args.sweep:
         currents = args.currents or [args.current_a]
         pulses = args.pulses or [args.pulse_s]
+        if None in currents or None in pulses:
+            raise _UsageError("mc write --sweep needs --currents (or --current-a) and "
+                              "--pulses (or --pulse-s)")
         steps = sum(args.runs * int(round((p + 2e-9) / 1e-12)) for p in pulses) * len(currents)
-        with progress_bar(steps, "WER sweep spin-steps") as bar:
+        with _executor(args, always=False) as ex, \
+                progress_bar(steps, "WER sweep spin-steps") as bar:
             out = write.wer_sweep(device, currents_a=currents, pulses_s=pulses, runs=args.runs,
-                                  seed=args.seed, workers=args.workers, progress=bar.update)
+                                  seed=args.seed, workers=args.workers, progress=bar.update,
+                                  executor=ex, checkpoint=args.checkpoint)
+        _note_executor(ex)
         if args.plot:
             write.plot_wer(out, args.plot)
             out["plot"] = args.plot
@@ -377,10 +469,11 @@ def cmd_mc_write(args) -> int:
     if args.current_a is None or args.pulse_s is None:
         raise _UsageError("mc write needs --current-a and --pulse-s (or --sweep with lists)")
     steps = args.runs * int(round((args.pulse_s + 2e-9) / 1e-12))
-    with progress_bar(steps, "LLGS spin-steps") as bar:
+    with _executor(args, always=False) as ex, progress_bar(steps, "LLGS spin-steps") as bar:
         out = write.wer_point(device, i_shm_a=args.current_a, pulse_s=args.pulse_s,
                               runs=args.runs, seed=args.seed, workers=args.workers,
-                              progress=bar.update)
+                              progress=bar.update, executor=ex, checkpoint=args.checkpoint)
+    _note_executor(ex)
     if args.json:
         emit_json(out)
     else:
@@ -413,6 +506,50 @@ def cmd_mc_importance(args) -> int:
     return 0
 
 
+def _scheduler_arg(text: str) -> str:
+    from .characterize.executor import check_scheduler
+    try:
+        return check_scheduler(text)
+    except SpincimError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _scale_options(q) -> None:
+    """--checkpoint and --scheduler (checkpoint/resume, Dask) of a long command."""
+    q.add_argument("--checkpoint", type=_out_path, metavar="FILE", default=None,
+                   help="store finished chunks in FILE (SQLite); re-running the same "
+                   "command resumes from it")
+    q.add_argument("--scheduler", type=_scheduler_arg, metavar="ADDRESS|local",
+                   default=None, help="run chunks on a Dask cluster (tcp://HOST:PORT) or "
+                   "a local one ('local'); needs spincim[dask]")
+
+
+def _executor(args, workers=None, *, always: bool = True):
+    """The executor of --scheduler / --workers as a context manager (None: the default)."""
+    import contextlib
+
+    from .characterize.executor import make_executor
+    if args.scheduler is None and not always:
+        return contextlib.nullcontext(None)
+    return make_executor(args.scheduler, workers)
+
+
+def _note_executor(ex) -> None:
+    """One stderr line on restored, retried, re-run and failed chunks (if any)."""
+    if ex is None:
+        return
+    r = ex.report
+    parts = [f"{sum(r.restored.values())} chunks restored from the checkpoint"
+             if r.restored else "",
+             f"{sum(map(len, r.retried.values()))} retried after a time/memory limit"
+             if r.retried else "",
+             f"{sum(map(len, r.rerun.values()))} re-run after a lost worker"
+             if r.rerun else "",
+             f"{sum(map(len, r.failed.values()))} failed" if r.failed else ""]
+    if any(parts):
+        print("note: " + ", ".join(x for x in parts if x), file=sys.stderr)
+
+
 def cmd_mc_majority(args) -> int:
     from .characterize import majority
     from .netlists import write_driver as W
@@ -423,10 +560,12 @@ def cmd_mc_majority(args) -> int:
                                    sigma_ms=args.sigma_ms, sigma_t_free=args.sigma_t_free,
                                    pulse_s=args.pulse_s)
     steps = 10 * args.trials * int(round((setup.program_s + 2e-9) / 1e-12))
-    with progress_bar(steps, "majority Monte Carlo spin-steps") as bar:
+    with _executor(args, args.workers) as ex, \
+            progress_bar(steps, "majority Monte Carlo spin-steps") as bar:
         out = majority.run(setup, trials=args.trials, seed=args.seed,
                            temperature_k=args.temperature_k, workers=args.workers,
-                           progress=bar.update)
+                           progress=bar.update, executor=ex, checkpoint=args.checkpoint)
+    _note_executor(ex)
     if args.json:
         emit_json(out)
         return 0
@@ -442,9 +581,13 @@ def cmd_mc_majority(args) -> int:
 
 def _out_path(text: str) -> str:
     from pathlib import Path
-    parent = Path(text).expanduser().resolve().parent
-    if not parent.is_dir():
-        raise argparse.ArgumentTypeError(f"directory {parent} does not exist")
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name, got an empty string")
+    path = Path(text).expanduser().resolve()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; expected a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"directory {path.parent} does not exist")
     return text
 
 
@@ -453,10 +596,13 @@ def cmd_lut_build(args) -> int:
 
     from .lut import build, io
     steps = len(build.STEPS.get(args.tech, ())) + 1
-    with progress_bar(steps, f"characterizing {args.tech}", "step") as bar:
+    with _executor(args, args.workers if args.scheduler is None else None) as ex, \
+            progress_bar(steps, f"characterizing {args.tech}", "step") as bar:
         lut = build.build(args.tech, quick=args.quick, seed=args.seed, workers=args.workers,
                           command_line=shlex.join(["spincim", *sys.argv[1:]]),
-                          progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+                          progress=lambda label: (bar.set_postfix_str(label), bar.update(1)),
+                          executor=ex, checkpoint=args.checkpoint)
+    _note_executor(ex)
     io.write_lut(lut, args.out)
     out = {"path": args.out, "sha256": io.lut_sha256(args.out), "technology": args.tech,
            "ops": sorted(lut.ops), "quick": args.quick}
@@ -607,7 +753,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw = lsub.add_parser("switch", help="switching probability of one SHM pulse",
                          description=_SWITCH_HELP)
     common(sw)
-    sw.add_argument("--current-a", type=float, required=True,
+    sw.add_argument("--current-a", type=_finite_float, required=True,
                     help="SHM current (A); > 0 writes P -> AP")
     sw.add_argument("--pulse-s", type=_positive_float, required=True, help="pulse width (s)")
     sw.add_argument("--temperature-k", type=_nonneg_float, help="temperature (K), default 300")
@@ -627,7 +773,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("kind", choices=("cell2t1r", "cell3t", "subarray", "sense", "driver"))
     ex.add_argument("--out", required=True, metavar="FILE",
                     help="output .cir file (its directory must exist)")
-    ex.add_argument("--n-on", type=int, choices=range(10), default=5, metavar="N",
+    ex.add_argument("--n-on", type=_whole, choices=range(10), default=5, metavar="N",
                     help="driver: NMOS on during PROGRAM (0..9, default 5)")
     ex.add_argument("--calibrate", action="store_true",
                     help="driver: use the calibrated buffer cell (runs ngspice + LLGS)")
@@ -660,6 +806,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--quick", action="store_true", help="reduced grid (nominal corner)")
     lb.add_argument("--seed", type=_seed, default=0)
     lb.add_argument("--workers", type=_positive_int, default=2, help="ngspice processes")
+    _scale_options(lb)
     lb.set_defaults(func=cmd_lut_build)
     ls_ = lsub2.add_parser("show", help="provenance and every op at nominal conditions")
     common(ls_, params=False)
@@ -701,6 +848,7 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--workers", type=_positive_int, default=None,
                     help="ngspice worker processes (default: all cores)")
     ms.add_argument("--plot", metavar="FILE.png", help="write Fig. 4b-style histograms")
+    _scale_options(ms)
     ms.set_defaults(func=cmd_mc_sense)
 
     mf = msub.add_parser("fanin", help="AND/OR margins against the number of sensed cells")
@@ -752,6 +900,7 @@ def build_parser() -> argparse.ArgumentParser:
     mj.add_argument("--sigma-ms", type=_fraction, default=0.03)
     mj.add_argument("--sigma-t-free", type=_fraction, default=0.03)
     mj.add_argument("--workers", type=_positive_int, default=None)
+    _scale_options(mj)
     mj.set_defaults(func=cmd_mc_majority)
 
     mwin = msub.add_parser("window", help="current window of thermal switching (1 %% .. 99 %%)",
@@ -782,6 +931,7 @@ def build_parser() -> argparse.ArgumentParser:
     mw.add_argument("--pulses", type=_float_list, help="comma list of pulse widths (s)")
     mw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     mw.add_argument("--plot", metavar="FILE.png", help="WER against pulse width (sweep)")
+    _scale_options(mw)
     mw.set_defaults(func=cmd_mc_write)
 
     est = sub.add_parser("estimate", help="energy, latency and area per image from the LUTs",
@@ -809,20 +959,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(exc) -> str:
+    """The message of ``exc`` on one printable line (control characters escaped)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(exc))
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if getattr(args, "current_a", None) is not None and not math.isfinite(args.current_a):
             raise _UsageError("--current-a must be finite")
+        _check_ranges(args)
         return args.func(args)
     except _UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (SpincimError, ValueError) as exc:
+    except (SpincimError, ValueError, OSError) as exc:  # OSError: an unwritable --out
         from .errors import SimulationError
         code = EXIT_FAILURE if isinstance(exc, SimulationError) else EXIT_BAD_INPUT
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

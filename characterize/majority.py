@@ -123,26 +123,79 @@ def program_currents(setup: MajoritySetup, d: TrialDraws, *, workers: int = 1
     return np.array([np.abs(r["vhm#branch"][:n]) for r in res])
 
 
+def build_count(item: tuple[MajoritySetup, TrialDraws, int]) -> str:
+    """Netlist of one count from (setup, draws, n_on): built inside an ngspice worker."""
+    setup, d, n_on = item
+    return current_netlist(setup, d, n_on)
+
+
+def switch_count(item) -> np.ndarray:
+    """Switched flags of one count's LLGS ensemble (runs where the chunk runs)."""
+    co, currents, pulse_s, seed, tilt = item
+    return switching.pulse_from_p(co, i_shm_a=currents, pulse_s=pulse_s, seed=seed,
+                                  tilt_rad=tilt).switched
+
+
+def checkpoint_parameters(setup: MajoritySetup, *, trials: int, seed: int,
+                          temperature_k: float) -> dict:
+    """Everything that determines a :func:`run` result (the checkpoint key)."""
+    from .. import __version__
+
+    return {"setup": setup, "trials": trials, "seed": seed,
+            "temperature_k": float(temperature_k), "spincim_version": __version__}
+
+
 def run(setup: MajoritySetup, *, trials: int, seed: int, temperature_k: float = 0.0,
-        workers: int = 1, progress=None) -> dict:
-    """Error rate per count of active inputs; JSON-ready (SI keys)."""
+        workers: int = 1, progress=None, executor=None, scheduler: str | None = None,
+        checkpoint=None) -> dict:
+    """Error rate per count of active inputs; JSON-ready (SI keys).
+
+    Each count n_on = 0..9 is a chunk: its ngspice sweep (stage ``currents``) and its
+    LLGS ensemble (stage ``switch``) run on ``executor`` (or a new one for ``workers`` /
+    ``scheduler``, see :mod:`.executor`); with ``checkpoint`` (a path or an open
+    :class:`~.checkpoint.Checkpoint`) finished counts are stored and skipped on resume.
+    ``progress(spin_steps)`` after each count's ensemble. Re-run, retried and restored
+    chunks are in ``executor.report`` (pass an executor to read it).
+    """
+    from . import checkpoint as ckpt
+    from .executor import executor_scope
+
     start = time.perf_counter()
     d = draw(setup, trials, seed)
-    currents = program_currents(setup, d, workers=workers)
-    co = llg.coefficients_varied(setup.device, ms_a_per_m=d.ms_a_per_m, t_free_m=d.t_free_m,
-                                 shm_thickness_m=d.shm_thickness_m, temperature_k=temperature_k)
-    tilt = switching.rms_thermal_tilt_rad(setup.device)
-    seeds = np.random.SeedSequence([seed, 1]).spawn(wd.N_INPUTS + 1)
+    counts = list(range(wd.N_INPUTS + 1))
+    params = checkpoint_parameters(setup, trials=trials, seed=seed,
+                                   temperature_k=temperature_k)
+    store = ckpt.open_checkpoint(checkpoint, kind="mc majority", parameters=params)
+    try:
+        with executor_scope(executor, scheduler=scheduler, workers=workers) as ex:
+            spice = ex.run_built(build_count, [(setup, d, k) for k in counts],
+                                 vectors=("vhm#branch",), checkpoint=store,
+                                 stage="currents")
+            currents = np.array([np.abs(r["vhm#branch"][:trials]) for r in spice])
+            co = llg.coefficients_varied(setup.device, ms_a_per_m=d.ms_a_per_m,
+                                         t_free_m=d.t_free_m,
+                                         shm_thickness_m=d.shm_thickness_m,
+                                         temperature_k=temperature_k)
+            tilt = switching.rms_thermal_tilt_rad(setup.device)
+            seeds = np.random.SeedSequence([seed, 1]).spawn(wd.N_INPUTS + 1)
+            steps = trials * int(round((setup.program_s + 2e-9) / 1e-12))
+            switched = ex.map(switch_count,
+                              [(co, currents[k], setup.program_s, seeds[k], tilt)
+                               for k in counts],
+                              on_result=None if progress is None
+                              else (lambda i, r: progress(steps)),
+                              checkpoint=store, stage="switch")
+    finally:
+        if store is not None and store is not checkpoint:
+            store.close()
     rows = []
-    for n_on in range(wd.N_INPUTS + 1):
-        res = switching.pulse_from_p(co, i_shm_a=currents[n_on], pulse_s=setup.program_s,
-                                     seed=seeds[n_on], tilt_rad=tilt, progress=progress)
+    for n_on in counts:
         want = n_on >= THRESHOLD_COUNT
-        errors = int(np.sum(res.switched != want))
+        errors = int(np.sum(switched[n_on] != want))
         lo, hi = switching.binomial_ci95(errors, trials)
         rows.append({"n_on": n_on, "i_hm_a_mean": float(currents[n_on].mean()),
                      "i_hm_a_std": float(currents[n_on].std()),
-                     "p_switch": float(res.switched.mean()), "errors": errors,
+                     "p_switch": float(switched[n_on].mean()), "errors": errors,
                      "error_rate": errors / trials, "error_rate_ci95": [lo, hi]})
     wall = time.perf_counter() - start
     return {"trials": trials, "seed": seed, "temperature_k": temperature_k,

@@ -11,7 +11,11 @@ sweep of an index source ``Vidx`` over 0..N-1; every varied quantity is a table
 (``pwl(v(idx), ...)`` B-source, :func:`spice_text.bsource_table`) read at that index,
 and each MTJ is a B-source conductance with the bias-dependent TMR of devices/mtj.py.
 Chunks are seeded independently (:mod:`.sampling`) and run over ngspice worker
-processes, so results are identical for any number of workers.
+processes, so results are identical for any number of workers. Each configuration
+sweeps its trials in its own order (:func:`sweep_orders`: neighbouring points have
+close MTJ resistances, so Newton starts nearer) and the read NMOS is the card's model
+with capMod = 0 (:func:`dc_model`: same DC currents, cheaper BSIM4 points); both are
+undone or invisible in the results.
 
 Circuit of one configuration (as :func:`spincim.netlists.cell.read_bench`): a read
 current ``i_read_a`` into the bit line, through each selected cell's read NMOS (gate
@@ -23,10 +27,14 @@ Vref = I (R_ref + R_on/n); R_ref are midpoints of the MTJ combinations.
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import itertools
 import math
+import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -142,14 +150,33 @@ def draw(setup: SenseSetup, chunk: sampling.Chunk) -> Draws:
     return Draws(r_p, tmr, dvth_cell, dvth_ref)
 
 
+def index_table(name: str, node: str, values: np.ndarray) -> str:
+    """``st.bsource_table(name, node, "idx", values, digits=TABLE_DIGITS)``, same text.
+
+    Formatted in one pass over the column: a chunk holds ~15 tables of 1000 numbers,
+    and the generic builder spent more time checking each number than ngspice spends
+    parsing it.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or values.size < 1 or not np.all(np.isfinite(values)):
+        raise ParameterError("values", f"table {name}: needs finite values")
+    if values.size == 1:  # pwl needs two points
+        values = np.repeat(values, 2)
+    if not st.check_name(name, field="element").lower().startswith("b"):
+        raise ParameterError("element", f"{name!r} must start with 'B'")
+    head = f"{name} {st.check_node(node)} 0 V=pwl(v(idx),"
+    pairs = ",".join([f"{k},{x:.{TABLE_DIGITS}g}" for k, x in enumerate(values.tolist())])
+    return f"{head}{pairs})"
+
+
 def _mtj_lines(tag: str, node: str, ap: bool, r_p: np.ndarray, tmr: np.ndarray,
                v_half_v: float) -> list[str]:
-    lines = [st.bsource_table(f"Brp{tag}", f"rp{tag}", "idx", r_p, digits=TABLE_DIGITS)]
+    lines = [index_table(f"Brp{tag}", f"rp{tag}", r_p)]
     if ap:
-        lines.append(st.bsource_table(f"Btm{tag}", f"tm{tag}", "idx", tmr, digits=TABLE_DIGITS))
+        lines.append(index_table(f"Btm{tag}", f"tm{tag}", tmr))
         lines.append(st.bsource_current(
             f"Bm{tag}", node, "0",
-            "v({n})/(v({rp})*(1+v({tm})/(1+(v({n})/{vh})^2)))",
+            "v({n})/(v({rp})*(1+v({tm})/(1+(v({n})/{vh})*(v({n})/{vh}))))",
             n=node, rp=f"rp{tag}", tm=f"tm{tag}", vh=v_half_v))
     else:
         lines.append(st.bsource_current(f"Bm{tag}", node, "0", "v({n})/v({rp})",
@@ -163,10 +190,10 @@ def _fet_lines(tag: str, drain: str, source: str, dvth: np.ndarray, setup: Sense
     l_m = tech.l_min_m
     if setup.vth_mismatch:
         gate = f"g{tag}"
-        lines = [st.bsource_table(f"Bg{tag}", gate, "idx", tech.vdd_v - dvth, digits=TABLE_DIGITS)]
+        lines = [index_table(f"Bg{tag}", gate, tech.vdd_v - dvth)]
     else:
         gate, lines = "vdd", []
-    lines.append(st.mosfet(f"M{tag}", drain, gate, source, "0", tech.nmos_model,
+    lines.append(st.mosfet(f"M{tag}", drain, gate, source, "0", dc_model(setup.tech_name)[0],
                            w_m=setup.w_read_mult * l_m, l_m=l_m, **LEAN_DC))
     return lines
 
@@ -184,6 +211,47 @@ TABLE_DIGITS = 10
 #: turns them on). They carry no DC current, so the operating point is unchanged and the
 #: matrix loses about half its equations.
 LEAN_DC = dict(rbodymod=0, rgatemod=0)
+#: model switches of the DC copy of the read NMOS (:func:`dc_model`): a BSIM4 ``.dc``
+#: sweep evaluates the gate charges at every point although only AC and transient
+#: analyses use them; capMod selects those charge equations and no DC current, and 0 is
+#: the cheapest (the sweep's voltages are bit-identical, ~10 % less time per point)
+DC_MODEL_SWITCHES = dict(capmod=0)
+#: ngspice level numbers of BSIM4, the model the switches above belong to
+_BSIM4_LEVELS = (14, 54)
+
+
+def _card_model(card: str, name: str) -> tuple[str, dict[str, float]]:
+    """(type, {parameter: value}) of ``.model name type level=.. +...`` in card text."""
+    lines = card.splitlines()
+    head = re.compile(rf"^\.model\s+{re.escape(name)}\s+(\w+)(.*)$", re.I)
+    for i, line in enumerate(lines):
+        match = head.match(line.strip())
+        if match is None:
+            continue
+        body = [match.group(2)]
+        for cont in lines[i + 1:]:
+            if cont.strip() and not cont.startswith(("+", "*")):
+                break
+            body.append(cont.lstrip("+") if cont.startswith("+") else "")
+        params = re.findall(r"(\w+)\s*=\s*([-+0-9.eE]+)", " ".join(body))
+        return match.group(1).lower(), {k.lower(): float(v) for k, v in params}
+    raise ParameterError("model", f"no .model {name} in the model card")
+
+
+@functools.cache
+def dc_model(tech_name: str) -> tuple[str, str]:
+    """(model name, netlist line) of the read NMOS in a chunk's DC sweep.
+
+    For a BSIM4 card: a ``.model`` copy of the card's NMOS with
+    :data:`DC_MODEL_SWITCHES` (same DC currents, cheaper points); otherwise the card's
+    own model and its ``.include``.
+    """
+    tech = technology(tech_name)
+    kind, params = _card_model(Path(tech.card_path).read_text(), tech.nmos_model)
+    if int(params.get("level", 0)) not in _BSIM4_LEVELS:
+        return tech.nmos_model, st.include(str(tech.card_path))
+    name = f"{tech.nmos_model}_dc"
+    return name, st.model(name, kind, **{**params, **DC_MODEL_SWITCHES})
 
 
 def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False,
@@ -196,7 +264,7 @@ def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False,
     n = draws.r_p_ohm.shape[0]
     tech = setup.tech
     vh = setup.device.mtj.v_half_v
-    lines = [st.include(str(tech.card_path)), st.vsource_dc("Vidx", "idx", "0", 0.0),
+    lines = [dc_model(setup.tech_name)[1], st.vsource_dc("Vidx", "idx", "0", 0.0),
              st.vsource_dc("Vdd", "vdd", "0", tech.vdd_v)]
     cell = 0
     for c, states in enumerate(setup.configurations()):
@@ -223,10 +291,89 @@ def chunk_netlist(setup: SenseSetup, draws: Draws, *, relaxed: bool = False,
     return st.netlist("spincim sense Monte Carlo chunk", lines)
 
 
+def snake_order(keys: np.ndarray) -> np.ndarray:
+    """Row indices of ``keys`` (n, d) along a boustrophedon path through key space.
+
+    Sorted by the first key, cut into ~n^(1/d) slabs, each slab ordered the same way by
+    the remaining keys, every other slab reversed: consecutive rows are close in every
+    key (1-D: a plain sort). Deterministic (stable sorts).
+    """
+    n, d = keys.shape
+    first = np.argsort(keys[:, 0], kind="stable")
+    if d == 1 or n < 3:
+        return first
+    slabs = max(1, round(n ** (1.0 / d)))
+    bounds = np.arange(slabs + 1) * n // slabs
+    if d == 2:  # the usual case (fan-in 2), in one sort
+        slab = np.empty(n, dtype=np.intp)
+        slab[first] = np.searchsorted(bounds, np.arange(n), side="right") - 1
+        return np.lexsort((np.where(slab % 2 == 0, 1.0, -1.0) * keys[:, 1], slab))
+    parts = [first[a:b][snake_order(keys[first[a:b], 1:])] for a, b in zip(bounds, bounds[1:])]
+    return np.concatenate([p if i % 2 == 0 else p[::-1] for i, p in enumerate(parts)])
+
+
+def sweep_orders(setup: SenseSetup, draws: Draws) -> dict[str, np.ndarray]:
+    """Per result vector, the order in which a chunk's sweep visits its trials.
+
+    Each configuration (and, with Vth mismatch, each reference) is a separate
+    subcircuit, so each can visit the trials in its own order. ngspice starts every
+    ``.dc`` point from the previous one (BSIM4 even extrapolates from the two previous
+    points), so a path on which every cell's zero-bias MTJ resistance (reference legs:
+    Vth shifts) changes little needs fewer Newton iterations than the draw order.
+    """
+    orders, cell = {}, 0
+    for c, states in enumerate(setup.configurations()):
+        cols = slice(cell, cell + len(states))
+        r0 = np.where(np.array(states), draws.r_p_ohm[:, cols] * (1 + draws.tmr[:, cols]),
+                      draws.r_p_ohm[:, cols])
+        orders[f"bl{c}"] = snake_order(r0)
+        cell += len(states)
+    if setup.vth_mismatch:
+        fet = 0
+        for op in reference_resistances(setup):
+            legs = ref_legs(setup.fan_in, op)
+            orders[f"ref{op}"] = snake_order(draws.dvth_ref_v[:, fet:fet + legs])
+            fet += legs
+    return orders
+
+
+def in_sweep_order(setup: SenseSetup, draws: Draws, orders: dict[str, np.ndarray]) -> Draws:
+    """``draws`` with each subcircuit's columns permuted into its sweep order."""
+    rp, tmr, dv_cell, dv_ref = (np.array(a) for a in (draws.r_p_ohm, draws.tmr,
+                                                      draws.dvth_cell_v, draws.dvth_ref_v))
+    cell = 0
+    for c, states in enumerate(setup.configurations()):
+        cols, order = slice(cell, cell + len(states)), orders[f"bl{c}"]
+        for a in (rp, tmr, dv_cell):
+            a[:, cols] = a[order, cols]
+        cell += len(states)
+    fet = 0
+    for op in reference_resistances(setup):
+        legs = ref_legs(setup.fan_in, op)
+        if f"ref{op}" in orders:
+            dv_ref[:, fet:fet + legs] = dv_ref[orders[f"ref{op}"], fet:fet + legs]
+        fet += legs
+    return Draws(rp, tmr, dv_cell, dv_ref)
+
+
+def from_sweep_order(vectors: dict[str, np.ndarray], orders: dict[str, np.ndarray]
+                     ) -> dict[str, np.ndarray]:
+    """Chunk results back in trial order (inverse of :func:`in_sweep_order`)."""
+    out = {}
+    for name, values in vectors.items():
+        if name in orders:
+            values = np.empty_like(values)
+            values[orders[name]] = vectors[name]
+        out[name] = values
+    return out
+
+
 def build_chunk(item: tuple[SenseSetup, sampling.Chunk]) -> str:
-    """Netlist of one chunk from (setup, chunk): runs inside an ngspice worker."""
+    """Netlist of one chunk from (setup, chunk), in sweep order: runs inside a worker."""
     setup, chunk = item
-    return chunk_netlist(setup, draw(setup, chunk), references=setup.vth_mismatch)
+    draws = draw(setup, chunk)
+    return chunk_netlist(setup, in_sweep_order(setup, draws, sweep_orders(setup, draws)),
+                         references=setup.vth_mismatch)
 
 
 def result_vectors(setup: SenseSetup, *, references: bool = True) -> tuple[str, ...]:
@@ -273,39 +420,82 @@ def rescue(setup: SenseSetup, draws: Draws, worker, *, references: bool = True
     return {k: np.concatenate([a[k], b[k]]) for k in a}, fa + fb
 
 
+def rescue_chunk(item: tuple[SenseSetup, sampling.Chunk]) -> tuple[dict, int]:
+    """:func:`rescue` of one failed chunk on this process' ngspice worker (executor task)."""
+    from .executor import process_worker
+
+    setup, chunk = item
+    return rescue(setup, draw(setup, chunk), process_worker(), references=setup.vth_mismatch)
+
+
+def nominal_references_task(setup: SenseSetup) -> dict[str, float]:
+    """:func:`nominal_references` on this process' ngspice worker (executor task)."""
+    from .executor import process_worker
+
+    return nominal_references(setup, process_worker())
+
+
+def checkpoint_parameters(setup: SenseSetup, trials: int, seed: int, chunk_trials: int) -> dict:
+    """Everything that determines a run's results (not the executor or worker count)."""
+    from .. import __version__
+
+    return {"setup": setup, "trials": trials, "seed": seed, "chunk_trials": chunk_trials,
+            "spincim_version": __version__}
+
+
 def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
-             chunk_trials: int = CHUNK_TRIALS, progress=None) -> tuple[dict, int]:
+             chunk_trials: int = CHUNK_TRIALS, progress=None, executor=None,
+             scheduler: str | None = None, checkpoint=None) -> tuple[dict, int]:
     """Run the Monte Carlo; returns (voltages, number of failed trials).
 
     Voltages: ``{"bl<c>": (trials,), "ref<op>": (trials,)}`` in V, ``bl<c>`` the sense
     voltage of configuration c of :meth:`SenseSetup.configurations`. A chunk that does
     not converge is retried with relaxed options and bisected; trials that fail alone
-    are NaN and counted, never dropped.
+    are NaN and counted, never dropped. Chunks run on ``executor`` (or one made from
+    ``scheduler`` / ``workers``, :mod:`.executor`); with ``checkpoint`` (a file name)
+    finished chunks are stored and a re-run resumes from them.
     """
-    from ..netlists import ngspice
+    from . import checkpoint as ckpt
+    from .executor import executor_scope
 
     work = sampling.chunks(trials, seed, chunk_trials)
     refs_per_trial = setup.vth_mismatch  # otherwise every trial has the same references
     names = result_vectors(setup, references=refs_per_trial)
+    store = ckpt.open_checkpoint(checkpoint, kind="mc sense",
+                                 parameters=checkpoint_parameters(setup, trials, seed,
+                                                                  chunk_trials))
 
-    def done(index: int) -> None:
+    def done(index: int, _result) -> None:
         if progress is not None:
             progress(work[index].size)
 
-    with ngspice.WorkerPool(workers, timeout_s=600) as pool:
-        # each worker draws and builds its own chunk's netlist: the caller stays idle
-        results = pool.run_built(build_chunk, [(setup, chunk) for chunk in work],
-                                 vectors=names, progress=done, return_exceptions=True)
-        parts, failed = [], 0
-        for vectors, chunk in zip(results, work):
-            if isinstance(vectors, Exception):
-                part, n_bad = rescue(setup, draw(setup, chunk), pool.workers[0],
-                                     references=refs_per_trial)
-                failed += n_bad
-                parts.append(part)
-            else:
-                parts.append(trim(vectors, setup, chunk.size))
-        fixed = {} if refs_per_trial else nominal_references(setup, pool.workers[0])
+    def orders_of(chunk: sampling.Chunk) -> dict[str, np.ndarray]:
+        return sweep_orders(setup, draw(setup, chunk))
+
+    try:
+        with executor_scope(executor, scheduler=scheduler, workers=workers) as ex, \
+                concurrent.futures.ThreadPoolExecutor(1) as background:
+            # each worker draws and builds its own chunk's netlist; the caller only works
+            # out the chunks' sweep orders again (to undo them), while the workers run
+            orders = background.map(orders_of, work)
+            results = ex.run_built(build_chunk, [(setup, chunk) for chunk in work],
+                                   vectors=names, on_result=done, return_exceptions=True,
+                                   checkpoint=store, stage="chunks")
+            bad = [i for i, r in enumerate(results) if isinstance(r, Exception)]
+            fixes = dict(zip(bad, ex.map(rescue_chunk, [(setup, work[i]) for i in bad])))
+            fixed = {} if refs_per_trial else ex.map(nominal_references_task, [setup])[0]
+            orders = list(orders)
+    finally:
+        if store is not None and store is not checkpoint:
+            store.close()
+    parts, failed = [], 0
+    for index, (vectors, chunk, order) in enumerate(zip(results, work, orders)):
+        if index in fixes:
+            part, n_bad = fixes[index]
+            failed += n_bad
+            parts.append(part)
+        else:
+            parts.append(from_sweep_order(trim(vectors, setup, chunk.size), order))
     out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     out.update({key: np.full(trials, value) for key, value in fixed.items()})
     return out, failed

@@ -15,8 +15,25 @@ from ..errors import ParameterError
 
 
 def wer_point(device: SotDevice, *, i_shm_a: float, pulse_s: float, runs: int, seed: int,
-              workers: int | None = None, progress=None) -> dict:
-    """WER of one (current, pulse) point: JSON-ready dict with a 95 % interval."""
+              workers: int | None = None, progress=None, executor=None,
+              scheduler: str | None = None, checkpoint=None) -> dict:
+    """WER of one (current, pulse) point: JSON-ready dict with a 95 % interval.
+
+    The point is one chunk (one seeded ensemble): with ``executor``/``scheduler`` it runs
+    there (see :mod:`.executor`); with ``checkpoint`` a finished point is stored and a
+    re-run returns it.
+    """
+    if executor is None and scheduler is None and checkpoint is None:
+        return _point((device, i_shm_a, pulse_s, runs, seed, workers), progress=progress)
+    params = _parameters(device, mode="point", currents_a=[i_shm_a], pulses_s=[pulse_s],
+                         runs=runs, seed=seed)
+    item = (device, float(i_shm_a), float(pulse_s), runs, seed, workers)
+    return _run_points([item], params, progress, executor, scheduler, checkpoint)[0]
+
+
+def _point(item, progress=None) -> dict:
+    """One WER point from (device, current, pulse, runs, seed, threads)."""
+    device, i_shm_a, pulse_s, runs, seed, workers = item
     st = switching.switch_ensemble(device, i_shm_a=i_shm_a, pulse_s=pulse_s, runs=runs,
                                    seed=seed, workers=workers, progress=progress)
     lo, hi = st.ci95
@@ -28,25 +45,66 @@ def wer_point(device: SotDevice, *, i_shm_a: float, pulse_s: float, runs: int, s
             "t_switch_s_median": st.t_switch_s_median, "wall_s": st.wall_s}
 
 
+def _parameters(device: SotDevice, **run) -> dict:
+    from .. import __version__
+
+    return {"device": device, **run, "spincim_version": __version__}
+
+
+def _point_steps(item) -> int:
+    """LLGS spin-steps of one point (as the CLI's progress bar counts them)."""
+    return item[3] * int(round((item[2] + 2e-9) / 1e-12))
+
+
+def _run_points(items: list, params: dict, progress, executor, scheduler,
+                checkpoint) -> list[dict]:
+    """WER points over an executor, stored in / restored from a checkpoint."""
+    import functools
+
+    from . import checkpoint as ckpt
+    from .executor import LocalExecutor, executor_scope
+
+    store = ckpt.open_checkpoint(checkpoint, kind="mc write", parameters=params)
+    try:
+        with executor_scope(executor, scheduler=scheduler, workers=1) as ex:
+            local = isinstance(ex, LocalExecutor)  # map runs here: progress per step
+            fn = functools.partial(_point, progress=progress) if local else _point
+            stored = store.done("points") if store is not None else {}
+
+            def done(index: int, _result) -> None:
+                if progress is not None and (not local or index in stored):
+                    progress(_point_steps(items[index]))
+
+            return ex.map(fn, items, on_result=done, checkpoint=store, stage="points")
+    finally:
+        if store is not None and store is not checkpoint:
+            store.close()
+
+
 def wer_sweep(device: SotDevice, *, currents_a, pulses_s, runs: int, seed: int,
-              workers: int | None = None, progress=None) -> dict:
+              workers: int | None = None, progress=None, executor=None,
+              scheduler: str | None = None, checkpoint=None) -> dict:
     """WER over a grid: ``wer[i][j]`` for current i and pulse j (each pulse its own run).
 
-    Every grid point uses its own seed spawned from ``seed`` (independent ensembles).
+    Every grid point uses its own seed spawned from ``seed`` (independent ensembles) and
+    is one chunk: points run on ``executor``/``scheduler`` (:mod:`.executor`) and, with
+    ``checkpoint``, finished points are stored and skipped on resume.
     """
     currents = [float(c) for c in currents_a]
     pulses = [float(p) for p in pulses_s]
     if not currents or not pulses:
         raise ParameterError("sweep", "give at least one current and one pulse width")
     seeds = np.random.SeedSequence(seed).spawn(len(currents) * len(pulses))
-    grid = []
-    for i, current in enumerate(currents):
-        row = []
-        for j, pulse in enumerate(pulses):
-            s = int(seeds[i * len(pulses) + j].generate_state(1)[0])
-            row.append(wer_point(device, i_shm_a=current, pulse_s=pulse, runs=runs, seed=s,
-                                 workers=workers, progress=progress))
-        grid.append(row)
+    items = [(device, current, pulse, runs,
+              int(seeds[i * len(pulses) + j].generate_state(1)[0]), workers)
+             for i, current in enumerate(currents) for j, pulse in enumerate(pulses)]
+    if executor is None and scheduler is None and checkpoint is None:
+        points = [_point(item, progress=progress) for item in items]
+    else:
+        params = _parameters(device, mode="sweep", currents_a=currents, pulses_s=pulses,
+                             runs=runs, seed=seed)
+        points = _run_points(items, params, progress, executor, scheduler, checkpoint)
+    grid = [points[i * len(pulses):(i + 1) * len(pulses)] for i in range(len(currents))]
     return {"currents_a": currents, "pulses_s": pulses, "runs": runs, "seed": seed,
             "wer": [[p["wer"] for p in row] for row in grid],
             "wer_ci95": [[p["wer_ci95"] for p in row] for row in grid],

@@ -12,25 +12,57 @@ The file overrides defaults; every key is checked, unknown ones are refused::
 from __future__ import annotations
 
 import dataclasses
-import sys
+import math
 from pathlib import Path
 
 from ..errors import ParameterError
 from .mtj import MtjParams, ShmParams, SotDevice
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+import tomllib
 
 _SECTIONS = {"mtj": MtjParams, "shm": ShmParams}
 _TOP_LEVEL = ("temperature_k",)
 
+#: Plausible ranges (SI) of the values a file may set, far wider than any real SOT-MTJ but
+#: narrow enough that every derived quantity stays a finite float. (low, high, unit).
+RANGES = {
+    "temperature_k": (1e-3, 2000.0, "K (or exactly 0)"),
+    "mtj.ms_a_per_m": (1e4, 1e7, "A/m"),
+    "mtj.t_free_m": (1e-10, 1e-7, "m"),
+    "mtj.length_m": (1e-9, 1e-5, "m"),
+    "mtj.width_m": (1e-9, 1e-5, "m"),
+    "mtj.alpha": (1e-5, 1.0, ""),
+    "mtj.hk_intrinsic_a_per_m": (-1e7, 1e7, "A/m"),
+    "mtj.ra_ohm_m2": (1e-15, 1e-8, "Ohm m^2"),
+    "mtj.tmr0": (1e-3, 10.0, ""),
+    "mtj.v_half_v": (1e-3, 10.0, "V"),
+    "mtj.t_barrier_m": (1e-10, 1e-8, "m"),
+    "shm.resistivity_ohm_m": (1e-9, 1e-4, "Ohm m"),
+    "shm.theta_sh": (1e-3, 10.0, ""),
+    "shm.length_m": (1e-9, 1e-4, "m"),
+    "shm.width_m": (1e-9, 1e-4, "m"),
+    "shm.thickness_m": (1e-10, 1e-6, "m"),
+    "shm.fl_ratio": (-100.0, 100.0, ""),
+}
+
 
 def _number(key: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterError(key, f"must be a number, got {value!r}")
-    return float(value)
+        kind = type(value).__name__
+        raise ParameterError(key, f"must be a number (TOML integer or float), got {kind} "
+                                  f"{value!r}"[:300])
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ParameterError(key, f"must be a finite number, got {value!r}"[:300])
+    if key in RANGES and not (key == "temperature_k" and number == 0):
+        lo, hi, unit = RANGES[key]
+        if not lo <= number <= hi:
+            raise ParameterError(key, f"must be between {lo:g} and {hi:g} {unit}, "
+                                      f"got {number!r}".replace("  ", " ").replace(" ,", ","))
+    return number
 
 
 def device_from_mapping(data: dict, base: SotDevice | None = None) -> SotDevice:

@@ -13,6 +13,7 @@ Errors are :class:`spincim.errors.ParameterError` whose ``field`` is
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
@@ -23,11 +24,18 @@ __all__ = ["Conv", "Pool", "FC", "Network", "NETWORKS", "load_network", "network
            "get_network"]
 
 
+#: Largest size a layer field may have (channels, pixels, features, kernel, stride, padding).
+MAX_SIZE = 10**7
+#: Layer names: what reports and tables can print on one line.
+NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
+
+
 def _check_int(layer: str, name: str, value, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ParameterError(f"{layer}.{name}", f"must be an integer, got {value!r}")
-    if value < minimum:
-        raise ParameterError(f"{layer}.{name}", f"must be >= {minimum}, got {value}")
+        raise ParameterError(f"{layer}.{name}", f"must be an integer, got {value!r}"[:200])
+    if not minimum <= value <= MAX_SIZE:
+        raise ParameterError(f"{layer}.{name}",
+                             f"must be between {minimum} and {MAX_SIZE}, got {value}"[:200])
 
 
 @dataclass(frozen=True)
@@ -147,8 +155,9 @@ _TYPES = {"conv": Conv, "pool": Pool, "fc": FC}
 
 
 def _check_name(name) -> None:
-    if not isinstance(name, str) or not name:
-        raise ParameterError("layer.name", f"must be a non-empty string, got {name!r}")
+    if not isinstance(name, str) or NAME_RE.fullmatch(name) is None:
+        raise ParameterError("layer.name", f"must be 1-64 letters, digits, '_', '.' or '-' "
+                                           f"(not starting with '.' or '-'), got {name!r}"[:200])
 
 
 def _prod(shape) -> int:
@@ -229,8 +238,10 @@ def network_from_dict(data: dict, default_name: str = "user") -> Network:
             raise ParameterError(f"layers[{i}]", "must be a table/object")
         raw = dict(raw)
         name = raw.get("name", f"layers[{i}]")
+        if not isinstance(name, str) or NAME_RE.fullmatch(name) is None:
+            name = f"layers[{i}]"   # _check_name reports the bad name itself
         kind = raw.pop("type", None)
-        if kind not in _TYPES:
+        if not isinstance(kind, str) or kind not in _TYPES:
             raise ParameterError(f"{name}.type",
                                  f"unknown layer type {kind!r}; expected one of {sorted(_TYPES)}")
         cls = _TYPES[kind]
@@ -248,10 +259,17 @@ def network_from_dict(data: dict, default_name: str = "user") -> Network:
         if (not isinstance(inp, list) or len(inp) != 3
                 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in inp)):
             raise ParameterError("input", f"must be [channels, height, width] of positive ints, "
-                                          f"got {inp!r}")
+                                          f"got {inp!r}"[:200])
         inp = tuple(inp)
-    return Network(name=str(data.get("name", default_name)), layers=tuple(layers),
-                   source=str(data.get("source", "")), input_shape=inp)
+    for key in data:
+        if key not in ("name", "source", "input", "layers"):
+            raise ParameterError(key, "unknown key; allowed: name, source, input, layers")
+    name, source = data.get("name", default_name), data.get("source", "")
+    for key, value in (("name", name), ("source", source)):
+        if not isinstance(value, str) or not value.isprintable() or len(value) > 1000:
+            raise ParameterError(key, f"must be one line of printable text (at most 1000 "
+                                      f"characters), got {value!r}"[:200])
+    return Network(name=name, layers=tuple(layers), source=source, input_shape=inp)
 
 
 def load_network(path) -> Network:
@@ -275,6 +293,9 @@ def load_network(path) -> Network:
             raise ParameterError("path", f"{path}: expected a .toml or .json file")
     except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ParameterError("path", f"{path}: cannot parse: {exc}") from exc
+    except RecursionError:
+        raise ParameterError("path", f"{path}: nested too deeply; expected a table of name, "
+                                     "source, input and a list of layer tables") from None
     return network_from_dict(data, default_name=path.stem)
 
 
@@ -389,4 +410,5 @@ def get_network(name_or_path) -> Network:
     p = Path(name_or_path)
     if p.suffix.lower() in (".toml", ".json"):
         return load_network(p)
-    raise ParameterError("network", f"unknown network {name_or_path!r}; zoo: {sorted(NETWORKS)}")
+    raise ParameterError("network", f"unknown network {name_or_path!r}; expected a zoo name "
+                                    f"({', '.join(sorted(NETWORKS))}) or a .toml/.json file")

@@ -130,16 +130,67 @@ def sense_mc_summary(tech_name: str, *, quick: bool, seed: int,
     return schema.McSummary(experiment="sense_margin", attrs=attrs, datasets=datasets)
 
 
+def _task(item) -> object:
+    """One chunk of a build: a characterization step, or the sense Monte Carlo."""
+    import importlib
+
+    if item[0] == "step":
+        _, tech_name, module, function, quick, workers = item
+        mod = importlib.import_module(f"spincim.characterize.{module}")
+        return list(getattr(mod, function)(tech_name, quick=quick, workers=workers))
+    _, tech_name, quick, seed, workers = item
+    summ = sense_mc_summary(tech_name, quick=quick, seed=seed, workers=workers)
+    return {"attrs": dict(summ.attrs), "datasets": dict(summ.datasets)}
+
+
+def checkpoint_parameters(tech_name: str, *, quick: bool, seed: int) -> dict:
+    """Everything that determines a :func:`build` (the checkpoint key)."""
+    from .. import __version__
+
+    return {"technology": tech_name, "quick": quick, "seed": seed,
+            "mc_trials": list(MC_TRIALS), "spincim_version": __version__,
+            "git_revision": git_revision()}
+
+
 def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int = 2,
           command_line: str | None = None,
-          progress: Callable[[str], None] | None = None) -> schema.Lut:
-    """Characterize ``tech_name`` in ngspice and return the LUT (not yet written)."""
+          progress: Callable[[str], None] | None = None, executor=None,
+          scheduler: str | None = None, checkpoint=None) -> schema.Lut:
+    """Characterize ``tech_name`` in ngspice and return the LUT (not yet written).
+
+    Each characterization step and the sense Monte Carlo is one chunk of
+    ``executor.map`` (:mod:`spincim.characterize.executor`; ``scheduler`` makes a Dask
+    one, where the steps run in parallel, each with ``workers`` ngspice processes).
+    With ``checkpoint`` (a path or an open Checkpoint) finished steps are stored and a
+    re-run after a kill resumes from them; ``progress(label)`` after each step.
+    """
+    from ..characterize import checkpoint as ckpt
     from ..characterize import periphery
+    from ..characterize.executor import executor_scope
     from ..devices.mtj import SotDevice
     from ..netlists import ngspice
 
+    if tech_name not in STEPS:
+        raise LutError("<build>", f"no characterization plan for {tech_name!r}; "
+                       f"choose from {', '.join(STEPS)}")
     tech = technology(tech_name)
-    results = run_steps(tech_name, quick=quick, workers=workers, progress=progress)
+    labels = [label for label, _, _ in STEPS[tech_name]] + ["sense Monte Carlo"]
+    items = [("step", tech_name, module, function, quick, workers)
+             for _, module, function in STEPS[tech_name]]
+    items.append(("mc", tech_name, quick, seed, workers))
+    store = ckpt.open_checkpoint(checkpoint, kind="lut build",
+                                 parameters=checkpoint_parameters(tech_name, quick=quick,
+                                                                  seed=seed))
+    try:
+        with executor_scope(executor, scheduler=scheduler, workers=workers) as ex:
+            done = ex.map(_task, items, checkpoint=store, stage="steps",
+                          on_result=None if progress is None
+                          else (lambda index, _r: progress(labels[index])))
+    finally:
+        if store is not None and store is not checkpoint:
+            store.close()
+    results = [r for part in done[:-1] for r in part]
+    mc = [schema.McSummary(experiment="sense_margin", **done[-1])]
     netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
     prov = schema.make_provenance(
         parameters={"technology": tech_name, "quick": quick,
@@ -151,7 +202,4 @@ def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int = 
         model_card_sha256={tech.card_file: _file_sha256(tech.card_path)},
         ngspice_version=ngspice.ngspice_version(), git_revision=git_revision(),
         command_line=command_line)
-    mc = [sense_mc_summary(tech_name, quick=quick, seed=seed, workers=workers)]
-    if progress is not None:
-        progress("sense Monte Carlo")
     return to_lut(tech_name, results, periphery.areas(tech_name), prov, mc)

@@ -175,7 +175,7 @@ def read_lut(path: str | os.PathLike, *, required_ops: Iterable[str] = ()) -> Lu
         raise LutError(where, _describe_oserror(exc)) from None
     except ParameterError as exc:
         raise LutError(where, f"invalid content at {exc.field}: {exc.message}") from None
-    except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+    except (KeyError, ValueError, TypeError, RuntimeError, AttributeError, IndexError) as exc:
         raise LutError(where, f"malformed LUT: {exc}") from exc
 
 

@@ -74,6 +74,9 @@ _LOG_LINES = 300
 _LOG_NETLIST_CHARS = 20_000
 _START_TIMEOUT_S = 60.0
 _HISTORY_RESET_COMMANDS = 1000
+#: exit code of a worker process that exceeded its memory limit (its watchdog's exit)
+_MEMORY_EXIT_CODE = 86
+_MEMORY_POLL_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -402,8 +405,25 @@ class _Engine:
         self._free()
 
 
-def _serve(conn) -> None:
+def _memory_watchdog(limit_bytes: int) -> None:
+    """Exit this (worker) process at once when its resident memory exceeds the limit."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    while True:
+        try:
+            with open("/proc/self/statm") as fh:
+                rss = int(fh.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            return  # no /proc: no watchdog
+        if rss > limit_bytes:
+            os._exit(_MEMORY_EXIT_CODE)
+        threading.Event().wait(_MEMORY_POLL_S)
+
+
+def _serve(conn, memory_limit_bytes: int | None = None) -> None:
     """Worker-process main loop: answer (operation, args) messages until told to stop."""
+    if memory_limit_bytes is not None:  # ngspice runs without the GIL: a thread can watch
+        threading.Thread(target=_memory_watchdog, args=(memory_limit_bytes,),
+                         daemon=True).start()
     try:
         engine = _Engine()
     except SpincimError as exc:
@@ -446,11 +466,21 @@ class Worker:
         (restarted on the next call) and raises :class:`SimulationTimeout`.
     max_jobs : int
         Restart the process after this many netlist loads, bounding ngspice's leaks.
+    memory_limit_bytes : int, optional
+        Resident memory limit of the process: a watchdog thread in it exits the process
+        as soon as it is exceeded, and the call raises :class:`SimulationError`.
     """
 
-    def __init__(self, *, timeout_s: float = 60.0, max_jobs: int = 10_000) -> None:
+    def __init__(self, *, timeout_s: float = 60.0, max_jobs: int = 10_000,
+                 memory_limit_bytes: int | None = None) -> None:
         if not timeout_s > 0 or max_jobs < 1:
             raise ParameterError("timeout_s/max_jobs", "must be > 0")
+        if memory_limit_bytes is not None and (isinstance(memory_limit_bytes, bool) or not
+                                               int(memory_limit_bytes) > 0):
+            raise ParameterError("memory_limit_bytes", f"must be > 0, got "
+                                 f"{memory_limit_bytes!r}")
+        self.memory_limit_bytes = None if memory_limit_bytes is None \
+            else int(memory_limit_bytes)
         self.timeout_s = float(timeout_s)
         self.max_jobs = int(max_jobs)
         self._process = None
@@ -501,7 +531,8 @@ class Worker:
         self._kill()
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child,), daemon=True,
+        process = context.Process(target=_serve, args=(child, self.memory_limit_bytes),
+                                  daemon=True,
                                   name="spincim-ngspice")
         process.start()
         child.close()
@@ -549,6 +580,10 @@ class Worker:
             process.join(5.0)
             code = process.exitcode
             self._kill()
+            if code == _MEMORY_EXIT_CODE:
+                raise SimulationError(f"ngspice worker exceeded its memory limit of "
+                                      f"{self.memory_limit_bytes / 2**20:.0f} MiB during "
+                                      f"{what}; worker killed", log=log) from None
             raise SimulationError(f"ngspice worker died during {what} (exit code {code})",
                                   log=log) from None
         if status == "error":

@@ -1,0 +1,294 @@
+"""Checkpoint/resume of chunked runs: finished chunks in a small SQLite file.
+
+A :class:`Checkpoint` belongs to one run, identified by the sha256 of its parameters
+(everything that determines the result: setup, trials, seed, code version; never the
+worker count or the executor). Each finished chunk is one row ``(stage, index)`` written
+in its own transaction, so a run killed at any moment (even with SIGKILL) leaves only
+whole chunks behind; re-running the same command skips them. A file written for other
+parameters is refused with a :class:`~spincim.errors.ParameterError` naming the
+parameters that differ.
+
+Stored values are plain data only, never pickles (opening a checkpoint cannot run
+code): ``None``, bool, int, float, str, lists, tuples, dicts with string keys, numpy
+arrays and scalars (saved with ``numpy.save``, ``allow_pickle=False``) and the few
+dataclasses of :data:`DATACLASSES`. Floats and arrays round-trip bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import io
+import json
+import math
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from . import opdata
+
+__all__ = ["Checkpoint", "parameters_hash", "canonical", "open_checkpoint", "DATACLASSES"]
+
+#: checkpoint file layout version; bump on any incompatible change
+FORMAT_VERSION = 1
+
+#: dataclasses a checkpoint may store (decoded by this name only)
+DATACLASSES = {"OpCharacterization": opdata.OpCharacterization,
+               "AxisSpec": opdata.AxisSpec, "AreaItem": opdata.AreaItem}
+
+
+def canonical(obj: Any) -> Any:
+    """A JSON-ready canonical form of run parameters (for hashing and messages).
+
+    Dataclasses become dicts of their fields (with their class name), paths strings,
+    numpy arrays lists; floats keep their exact ``repr``.
+    """
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {"__class__": type(obj).__name__}
+        out.update({f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)})
+        return out
+    if isinstance(obj, enum.Enum):
+        return canonical(obj.value)
+    if isinstance(obj, dict):
+        return {str(k): canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(obj, (list, tuple)):
+        return [canonical(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return {"__array__": str(obj.dtype), "shape": list(obj.shape),
+                "data": [canonical(v) for v in obj.ravel().tolist()]}
+    if isinstance(obj, np.generic):
+        return canonical(obj.item())
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else repr(obj)
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, np.random.SeedSequence):
+        return {"entropy": canonical(obj.entropy), "spawn_key": list(obj.spawn_key)}
+    raise ParameterError("checkpoint", f"cannot use a {type(obj).__name__} as a run parameter")
+
+
+def parameters_hash(parameters: dict) -> str:
+    """sha256 of the canonical JSON of ``parameters``."""
+    text = json.dumps(canonical(parameters), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------- value codec
+def _encode(obj: Any, arrays: list[np.ndarray]) -> Any:
+    if isinstance(obj, np.ndarray) or isinstance(obj, np.generic):
+        arrays.append(np.asarray(obj))
+        return {"$a": len(arrays) - 1, "scalar": isinstance(obj, np.generic)}
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        return {"$f": obj.hex()}  # exact, and NaN/inf survive
+    if isinstance(obj, tuple):
+        return {"$t": [_encode(v, arrays) for v in obj]}
+    if isinstance(obj, list):
+        return [_encode(v, arrays) for v in obj]
+    if isinstance(obj, dict):
+        if not all(isinstance(k, str) for k in obj):
+            raise ParameterError("checkpoint", "only dicts with string keys can be stored")
+        return {"$d": {k: _encode(v, arrays) for k, v in obj.items()}}
+    if dataclasses.is_dataclass(obj) and type(obj).__name__ in DATACLASSES \
+            and DATACLASSES[type(obj).__name__] is type(obj):
+        return {"$c": type(obj).__name__,
+                "fields": {f.name: _encode(getattr(obj, f.name), arrays)
+                           for f in dataclasses.fields(obj)}}
+    raise ParameterError("checkpoint", f"cannot store a {type(obj).__name__} in a checkpoint")
+
+
+def _decode(obj: Any, arrays: list[np.ndarray]) -> Any:
+    if isinstance(obj, list):
+        return [_decode(v, arrays) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "$a" in obj:
+        arr = arrays[obj["$a"]]
+        return arr[()] if obj["scalar"] else arr
+    if "$f" in obj:
+        return float.fromhex(obj["$f"])
+    if "$t" in obj:
+        return tuple(_decode(v, arrays) for v in obj["$t"])
+    if "$d" in obj:
+        return {k: _decode(v, arrays) for k, v in obj["$d"].items()}
+    if "$c" in obj:
+        cls = DATACLASSES[obj["$c"]]
+        return cls(**{k: _decode(v, arrays) for k, v in obj["fields"].items()})
+    raise ValueError(f"unknown stored value {obj!r:.80}")
+
+
+def dumps(value: Any) -> tuple[str, bytes]:
+    """(JSON text, blob of the arrays) of a storable value."""
+    arrays: list[np.ndarray] = []
+    text = json.dumps(_encode(value, arrays), separators=(",", ":"))
+    buffer = io.BytesIO()
+    for arr in arrays:
+        np.save(buffer, arr, allow_pickle=False)
+    return text, buffer.getvalue()
+
+
+def loads(text: str, blob: bytes) -> Any:
+    """Inverse of :func:`dumps`."""
+    buffer = io.BytesIO(blob)
+    arrays = []
+    while buffer.tell() < len(blob):
+        arrays.append(np.load(buffer, allow_pickle=False))
+    return _decode(json.loads(text), arrays)
+
+
+# ------------------------------------------------------------------------ the file
+def _diff(a: Any, b: Any, prefix: str = "") -> list[str]:
+    """Dotted names where two canonical parameter trees differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b)):
+            name = f"{prefix}.{key}" if prefix else key
+            if key not in a or key not in b:
+                out.append(name)
+            else:
+                out += _diff(a[key], b[key], name)
+        return out
+    return [] if a == b else [prefix or "<all>"]
+
+
+class Checkpoint:
+    """Finished chunks of one run, in the SQLite file ``path`` (created if missing).
+
+    ``kind`` names the command (``"mc majority"``); ``parameters`` is everything that
+    determines the result (see :func:`canonical`). Thread-safe; every :meth:`put` is
+    one committed transaction.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, kind: str, parameters: dict) -> None:
+        self.path = Path(path)
+        self.kind = kind
+        self.parameters = canonical(parameters)
+        self.key = parameters_hash(parameters)
+        if self.path.is_dir():
+            raise ParameterError("checkpoint", f"{str(self.path)!r} is a directory")
+        if not self.path.parent.is_dir():
+            raise ParameterError("checkpoint", f"directory {str(self.path.parent)!r} does "
+                                 "not exist")
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30,
+                                       isolation_level=None)
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._init()
+        except sqlite3.DatabaseError as exc:
+            self._close_quietly()
+            raise ParameterError("checkpoint", f"{str(self.path)!r} is not a spincim "
+                                 f"checkpoint file ({exc})") from None
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+            self._db = None
+
+    def _init(self) -> None:
+        db = self._db
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("CREATE TABLE chunks (stage TEXT NOT NULL, idx INTEGER NOT NULL, "
+                       "value TEXT NOT NULL, arrays BLOB NOT NULL, PRIMARY KEY (stage, idx))")
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("format", str(FORMAT_VERSION)), ("kind", self.kind), ("key", self.key),
+                ("parameters", json.dumps(self.parameters, sort_keys=True))])
+            db.execute("COMMIT")
+            return
+        if tables != {"meta", "chunks"}:
+            raise ParameterError("checkpoint", f"{str(self.path)!r} is not a spincim "
+                                 "checkpoint file (unexpected tables)")
+        meta = dict(db.execute("SELECT name, value FROM meta"))
+        if meta.get("format") != str(FORMAT_VERSION):
+            raise ParameterError("checkpoint", f"{str(self.path)!r} has checkpoint format "
+                                 f"{meta.get('format')!r}, this spincim writes "
+                                 f"{FORMAT_VERSION}: delete it or choose another file")
+        if meta.get("kind") != self.kind:
+            raise ParameterError("checkpoint", f"{str(self.path)!r} belongs to a "
+                                 f"'{meta.get('kind')}' run, not '{self.kind}': delete it or "
+                                 "choose another file")
+        if meta.get("key") != self.key:
+            try:
+                differ = _diff(json.loads(meta.get("parameters", "{}")), self.parameters)
+            except ValueError:
+                differ = []
+            names = ", ".join(differ[:8]) + (", ..." if len(differ) > 8 else "")
+            raise ParameterError("checkpoint", f"{str(self.path)!r} was written by a run "
+                                 f"with different parameters ({names or 'unknown'} "
+                                 "differ); resume only with the same command, or delete it "
+                                 "/ choose another file")
+
+    def close(self) -> None:
+        """Close the file (finished chunks stay in it)."""
+        with self._lock:
+            self._close_quietly()
+
+    def __enter__(self) -> Checkpoint:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def put(self, stage: str, index: int, value: Any) -> None:
+        """Store the finished chunk ``index`` of ``stage`` (one atomic commit)."""
+        text, blob = dumps(value)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
+                                 (stage, int(index), text, blob))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def get(self, stage: str, index: int, default: Any = None) -> Any:
+        """The stored chunk, or ``default``."""
+        with self._lock:
+            row = self._db.execute("SELECT value, arrays FROM chunks WHERE stage=? AND idx=?",
+                                   (stage, int(index))).fetchone()
+        return default if row is None else loads(*row)
+
+    def done(self, stage: str) -> dict[int, Any]:
+        """Every stored chunk of ``stage``: index -> value."""
+        with self._lock:
+            rows = self._db.execute("SELECT idx, value, arrays FROM chunks WHERE stage=? "
+                                    "ORDER BY idx", (stage,)).fetchall()
+        return {idx: loads(text, blob) for idx, text, blob in rows}
+
+    def count(self, stage: str | None = None) -> int:
+        """Number of stored chunks (of ``stage``, or all)."""
+        with self._lock:
+            if stage is None:
+                return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            return self._db.execute("SELECT COUNT(*) FROM chunks WHERE stage=?",
+                                    (stage,)).fetchone()[0]
+
+
+def open_checkpoint(path: str | os.PathLike | Checkpoint | None, *, kind: str,
+                    parameters: dict) -> Checkpoint | None:
+    """``path`` opened as the checkpoint of a ``kind`` run (None: no checkpoint).
+
+    An already open :class:`Checkpoint` is returned as is after checking it belongs to
+    the same run.
+    """
+    if path is None:
+        return None
+    if isinstance(path, Checkpoint):
+        if path.kind != kind or path.key != parameters_hash(parameters):
+            raise ParameterError("checkpoint", f"{str(path.path)!r} is open for another run")
+        return path
+    return Checkpoint(path, kind=kind, parameters=parameters)

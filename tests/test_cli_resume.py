@@ -1,0 +1,125 @@
+"""A run killed with SIGKILL and resumed from its checkpoint gives the uninterrupted result."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.ngspice, pytest.mark.slow]
+
+#: keys that hold wall-clock time (or the output path): not part of the result
+WALL_KEYS = {"wall_s", "trials_per_s", "created_utc", "command_line", "path", "sha256"}
+
+
+def _spincim(*argv, **kw):
+    return subprocess.run([sys.executable, "-m", "spincim.cli", *map(str, argv)],
+                          capture_output=True, text=True, timeout=600, **kw)
+
+
+def _stored(path) -> int:
+    if not os.path.exists(path):
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    except sqlite3.Error:  # not created yet, or locked for a moment
+        return 0
+
+
+def _kill_after(argv, checkpoint, n_chunks: int, cwd) -> int:
+    """Start the command, SIGKILL its process group once n_chunks are stored."""
+    proc = subprocess.Popen([sys.executable, "-m", "spincim.cli", *map(str, argv)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while _stored(checkpoint) < n_chunks:
+            assert proc.poll() is None, "the run finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be killed"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its ngspice processes
+        proc.wait(30)
+    return _stored(checkpoint)
+
+
+def _strip(obj):
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k not in WALL_KEYS}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
+
+
+def _dumps(obj) -> bytes:
+    return json.dumps(_strip(obj), indent=2).encode()
+
+
+def test_mc_majority_resumes_after_sigkill(tmp_path):
+    ck = tmp_path / "majority.ckpt"
+    argv = ["mc", "majority", "--trials", "400", "--seed", "3", "--workers", "2", "--json"]
+    stored = _kill_after([*argv, "--checkpoint", ck], ck, 13, tmp_path)
+    assert 13 <= stored < 20  # 10 current sweeps + some of the 10 LLGS ensembles
+    resumed = _spincim(*argv, "--checkpoint", ck, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "restored from the checkpoint" in resumed.stderr
+    plain = _spincim(*argv, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert _dumps(json.loads(resumed.stdout)) == _dumps(json.loads(plain.stdout))
+    other = _spincim(*argv[:-1], "--seed", "4", "--json", "--checkpoint", ck, cwd=tmp_path)
+    assert other.returncode == 2 and "different parameters (seed differ)" in other.stderr
+
+
+def test_lut_build_quick_resumes_after_sigkill(tmp_path):
+    ck = tmp_path / "lut.ckpt"
+    argv = ["lut", "build", "--tech", "45nm", "--quick", "--json"]
+    stored = _kill_after([*argv, "--out", tmp_path / "k.h5", "--checkpoint", ck], ck, 2,
+                         tmp_path)
+    assert 2 <= stored < 5 and not (tmp_path / "k.h5").exists()
+    resumed = _spincim(*argv, "--out", tmp_path / "r.h5", "--checkpoint", ck, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    plain = _spincim(*argv, "--out", tmp_path / "p.h5", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert _dumps(json.loads(resumed.stdout)) == _dumps(json.loads(plain.stdout))
+    shows = [_spincim("lut", "show", "--json", tmp_path / name) for name in ("r.h5", "p.h5")]
+    assert _dumps(json.loads(shows[0].stdout)) == _dumps(json.loads(shows[1].stdout))
+
+    from spincim.lut import io
+    a, b = (io.read_lut(tmp_path / name) for name in ("r.h5", "p.h5"))
+    assert a.ops == b.ops and a.axes == b.axes and a.mc == b.mc and a.areas == b.areas
+    assert _strip(dict(a.provenance)) == _strip(dict(b.provenance))
+
+
+def test_mc_sense_resumes_after_sigkill(tmp_path):
+    ck = tmp_path / "sense.ckpt"
+    argv = ["mc", "sense", "--trials", "40000", "--seed", "5", "--workers", "2", "--json"]
+    stored = _kill_after([*argv, "--checkpoint", ck], ck, 8, tmp_path)
+    assert 8 <= stored < 40
+    resumed = _spincim(*argv, "--checkpoint", ck, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "restored from the checkpoint" in resumed.stderr
+    plain = _spincim(*argv, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert _dumps(json.loads(resumed.stdout)) == _dumps(json.loads(plain.stdout))
+    other = _spincim(*argv[:-1], "--trials", "30000", "--json", "--checkpoint", ck,
+                     cwd=tmp_path)
+    assert other.returncode == 2 and "different parameters" in other.stderr
+
+
+def test_mc_sense_same_json_local_and_dask(tmp_path):
+    """Local pool with 1 and 2 workers and a Dask LocalCluster: identical results."""
+    pytest.importorskip("dask.distributed")
+    argv = ["mc", "sense", "--trials", "3000", "--seed", "9", "--json"]
+    runs = [_spincim(*argv, "--workers", "1", cwd=tmp_path),
+            _spincim(*argv, "--workers", "2", cwd=tmp_path),
+            _spincim(*argv, "--scheduler", "local", cwd=tmp_path)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    first = _dumps(json.loads(runs[0].stdout))
+    assert all(_dumps(json.loads(r.stdout)) == first for r in runs[1:])
