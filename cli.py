@@ -113,6 +113,10 @@ def _check_ranges(args) -> None:
     def bad(option, allowed, value):
         raise _UsageError(f"{option} must be {allowed}, got {value!r}")
 
+    if get("chunk_timeout_s") is not None and not 0.1 <= get("chunk_timeout_s") <= 1e6:
+        bad("--chunk-timeout-s", "between 0.1 and 1e6 s", get("chunk_timeout_s"))
+    if get("memory_limit_mib") is not None and not 64 <= get("memory_limit_mib") <= 1e7:
+        bad("--memory-limit-mib", "between 64 and 1e7 MiB", get("memory_limit_mib"))
     for name, value in vars(args).items():   # file names: the OS refuses NUL bytes
         if isinstance(value, str) and "\x00" in value:
             bad(f"--{name.replace('_', '-')}", "text without NUL characters", value)
@@ -522,16 +526,25 @@ def _scale_options(q) -> None:
     q.add_argument("--scheduler", type=_scheduler_arg, metavar="ADDRESS|local",
                    default=None, help="run chunks on a Dask cluster (tcp://HOST:PORT) or "
                    "a local one ('local'); needs spincim[dask]")
+    q.add_argument("--chunk-timeout-s", type=_positive_float, default=None, metavar="S",
+                   help="time limit of one chunk: its ngspice process is killed, the chunk "
+                   "retried once, then reported (default 600)")
+    q.add_argument("--memory-limit-mib", type=_positive_float, default=None, metavar="MIB",
+                   help="resident-memory limit of each ngspice process, same handling")
 
 
 def _executor(args, workers=None, *, always: bool = True):
     """The executor of --scheduler / --workers as a context manager (None: the default)."""
     import contextlib
 
-    from .characterize.executor import make_executor
-    if args.scheduler is None and not always:
+    from .characterize.executor import DEFAULT_TIMEOUT_S, make_executor
+    limits = {"timeout_s": args.chunk_timeout_s or DEFAULT_TIMEOUT_S,
+              "memory_limit_bytes": None if args.memory_limit_mib is None
+              else int(args.memory_limit_mib * 2**20)}
+    if (args.scheduler is None and not always and args.chunk_timeout_s is None
+            and args.memory_limit_mib is None):
         return contextlib.nullcontext(None)
-    return make_executor(args.scheduler, workers)
+    return make_executor(args.scheduler, workers, **limits)
 
 
 def _note_executor(ex) -> None:

@@ -54,6 +54,10 @@ class SimulationTimeout(SimulationError):
     """An ngspice run took longer than its time limit and was killed."""
 
 
+class MemoryLimitError(SimulationError):
+    """An ngspice process exceeded its memory limit and was killed."""
+
+
 class LutError(SpincimError):
     """A lookup-table file is missing, corrupt, of the wrong schema or lacks an entry."""
 

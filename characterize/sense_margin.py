@@ -40,7 +40,7 @@ import numpy as np
 
 from ..devices import mtj as M
 from ..devices.technology import Technology, technology
-from ..errors import ParameterError
+from ..errors import MemoryLimitError, ParameterError, SimulationTimeout
 from ..netlists import cell
 from ..netlists import spice_text as st
 from . import sampling
@@ -389,13 +389,22 @@ def trim(vectors: dict, setup: SenseSetup, n: int) -> dict[str, np.ndarray]:
     return {k: vectors[k][:n] for k in result_vectors(setup) if k in vectors}
 
 
-def nominal_references(setup: SenseSetup, worker) -> dict[str, float]:
-    """Reference voltages with every transistor at nominal Vth (one .op-like sweep point)."""
+def nominal_netlist(setup: SenseSetup) -> str:
+    """One-point sweep with every cell at nominal RA/TMR and every transistor at nominal Vth."""
     flat = Draws(np.full((1, n_cells(setup)), M.r_p_ohm(setup.device.mtj)),
                  np.full((1, n_cells(setup)), setup.device.mtj.tmr0),
                  np.zeros((1, n_cells(setup))), np.zeros((1, n_ref_fets(setup))))
-    vec = worker.run(chunk_netlist(setup, flat), vectors=result_vectors(setup))
-    return {f"ref{op}": float(vec[f"ref{op}"][0]) for op in reference_resistances(setup)}
+    return chunk_netlist(setup, flat)
+
+
+def references_from(vectors: dict) -> dict[str, float]:
+    """The reference voltages of a :func:`nominal_netlist` run."""
+    return {k: float(v[0]) for k, v in vectors.items() if k.startswith("ref")}
+
+
+def nominal_references(setup: SenseSetup, worker) -> dict[str, float]:
+    """Reference voltages with every transistor at nominal Vth (on ``worker``)."""
+    return references_from(worker.run(nominal_netlist(setup), vectors=result_vectors(setup)))
 
 
 def rescue(setup: SenseSetup, draws: Draws, worker, *, references: bool = True
@@ -426,13 +435,6 @@ def rescue_chunk(item: tuple[SenseSetup, sampling.Chunk]) -> tuple[dict, int]:
 
     setup, chunk = item
     return rescue(setup, draw(setup, chunk), process_worker(), references=setup.vth_mismatch)
-
-
-def nominal_references_task(setup: SenseSetup) -> dict[str, float]:
-    """:func:`nominal_references` on this process' ngspice worker (executor task)."""
-    from .executor import process_worker
-
-    return nominal_references(setup, process_worker())
 
 
 def checkpoint_parameters(setup: SenseSetup, trials: int, seed: int, chunk_trials: int) -> dict:
@@ -481,9 +483,16 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
             results = ex.run_built(build_chunk, [(setup, chunk) for chunk in work],
                                    vectors=names, on_result=done, return_exceptions=True,
                                    checkpoint=store, stage="chunks")
-            bad = [i for i, r in enumerate(results) if isinstance(r, Exception)]
+            # a chunk killed at its time/memory limit (twice) is reported, all trials NaN;
+            # one that did not converge is re-run with relaxed options and bisected
+            bad = [i for i, r in enumerate(results) if isinstance(r, Exception)
+                   and not isinstance(r, (SimulationTimeout, MemoryLimitError))]
             fixes = dict(zip(bad, ex.map(rescue_chunk, [(setup, work[i]) for i in bad])))
-            fixed = {} if refs_per_trial else ex.map(nominal_references_task, [setup])[0]
+            fixes.update({i: ({k: np.full(work[i].size, np.nan) for k in names}, work[i].size)
+                          for i, r in enumerate(results)
+                          if isinstance(r, (SimulationTimeout, MemoryLimitError))})
+            fixed = {} if refs_per_trial else references_from(
+                ex.run_built(nominal_netlist, [setup], vectors=result_vectors(setup))[0])
             orders = list(orders)
     finally:
         if store is not None and store is not checkpoint:
@@ -532,6 +541,10 @@ def summarize(setup: SenseSetup, result: dict[str, np.ndarray], ops=OPS, k_sigma
     """Per op: reference, margins, failures and per-state Vsense statistics (JSON-ready)."""
     configs = setup.configurations()
     refs = {op: result[f"ref{op}"] for op in reference_resistances(setup)}
+    if not np.isfinite(result["bl0"]).any():
+        from ..errors import SimulationError
+        raise SimulationError(f"all {result['bl0'].size} trials failed (time/memory limits "
+                              "or non-convergence): no statistics")
     summary = {}
     for op in ops:
         if op != "read" and setup.fan_in < 2:

@@ -42,8 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConvergenceError, ParameterError, SimulationError, SimulationTimeout, \
-    SpincimError
+from ..errors import ConvergenceError, MemoryLimitError, ParameterError, SimulationError, \
+    SimulationTimeout, SpincimError
 from . import spice_text as st
 
 __all__ = ["Vectors", "Alter", "Job", "Worker", "WorkerPool", "run", "run_many",
@@ -581,7 +581,7 @@ class Worker:
             code = process.exitcode
             self._kill()
             if code == _MEMORY_EXIT_CODE:
-                raise SimulationError(f"ngspice worker exceeded its memory limit of "
+                raise MemoryLimitError(f"ngspice worker exceeded its memory limit of "
                                       f"{self.memory_limit_bytes / 2**20:.0f} MiB during "
                                       f"{what}; worker killed", log=log) from None
             raise SimulationError(f"ngspice worker died during {what} (exit code {code})",

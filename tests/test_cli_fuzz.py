@@ -233,6 +233,8 @@ def test_cli_options_fuzz(command, data, tmp_path):
     ["lut", "build", "--tech", "45nm", "--out", ""],
     ["lut", "build", "--tech", "45nm", "--out", "/"],
     ["report", "paper", "--out", "/dev/null"],                 # a file, not a directory
+    ["mc", "sense", "--chunk-timeout-s", "1e-9"],
+    ["mc", "majority", "--memory-limit-mib", "1"],
 ])
 def test_found_by_fuzzing(argv):
     """Each of these once crashed with a traceback or started an hours-long/doomed run."""

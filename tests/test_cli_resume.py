@@ -123,3 +123,14 @@ def test_mc_sense_same_json_local_and_dask(tmp_path):
         assert run.returncode == 0, run.stderr
     first = _dumps(json.loads(runs[0].stdout))
     assert all(_dumps(json.loads(r.stdout)) == first for r in runs[1:])
+
+
+def test_mc_sense_memory_limit_is_reported_not_rescued(tmp_path):
+    """Chunks killed at the memory limit are retried once, then counted as failed trials
+    (never re-run without the limit); here every chunk exceeds it (an ngspice worker
+    needs ~100 MiB)."""
+    run = _spincim("mc", "sense", "--trials", "2000", "--workers", "1", "--memory-limit-mib",
+                   "64", "--json", cwd=tmp_path)
+    assert run.returncode == 1 and run.stdout == ""
+    assert "2 retried after a time/memory limit, 2 failed" in run.stderr
+    assert "all 2000 trials failed" in run.stderr and "Traceback" not in run.stderr
