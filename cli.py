@@ -206,6 +206,19 @@ def progress_bar(total: int, desc: str, unit: str = "it"):
                 disable=None, leave=False)
 
 
+def _plot_and_emit(args, out: dict, plot) -> bool:
+    """Draw ``plot(path)`` for --plot (recorded in ``out``); print ``out`` for --json.
+
+    Returns True when the JSON was printed (the command is done)."""
+    if args.plot:
+        plot(args.plot)
+        out["plot"] = args.plot
+    if args.json:
+        emit_json(out)
+        return True
+    return False
+
+
 def _load_device(args):
     from .devices.config import load_device
     from .devices.mtj import SotDevice
@@ -426,11 +439,7 @@ def cmd_mc_fanin(args) -> int:
     with progress_bar(total, "fan-in sweep", "trial") as bar:
         out = fanin.sweep(setup, max_fan_in=args.max, trials=args.trials, seed=args.seed,
                           workers=args.workers, progress=bar.update)
-    if args.plot:
-        fanin.plot(out, args.plot)
-        out["plot"] = args.plot
-    if args.json:
-        emit_json(out)
+    if _plot_and_emit(args, out, lambda path: fanin.plot(out, path)):
         return 0
     rows = [(k, out["and"]["margin_v"][i], out["and"]["margin_3sigma_v"][i],
              out["and"]["failures"][i], out["or"]["margin_v"][i],
@@ -709,11 +718,7 @@ def cmd_estimate(args) -> int:
     from .estimator import energy, report
     est = energy.estimate(args.network, args.arch, bits=args.bits, lut_path=args.lut)
     data = est.to_json()
-    if args.plot:
-        report.plot_estimate(est, args.plot)
-        data["plot"] = args.plot
-    if args.json:
-        emit_json(data)
+    if _plot_and_emit(args, data, lambda path: report.plot_estimate(est, path)):
         return 0
     print_table(report.layer_rows(est),
                 ("layer", "where", "and2/xnor2", "energy_j", "latency_s", "arrays"))
@@ -739,6 +744,14 @@ def cmd_report_paper(args) -> int:
     return 0
 
 
+def _group(sub, name: str, help: str):
+    """A command group (``spincim NAME ACTION``): its subparsers, an ACTION required."""
+    group = sub.add_parser(name, help=help).add_subparsers(dest="action", metavar="ACTION",
+                                                             parser_class=_Parser)
+    group.required = True
+    return group
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="spincim", description="Characterize spintronic compute-in-memory "
                 "circuits in ngspice and estimate accelerators from lookup tables.")
@@ -752,17 +765,13 @@ def build_parser() -> argparse.ArgumentParser:
             q.add_argument("--params", metavar="FILE", help="TOML file overriding device "
                            "parameters ([mtj], [shm], temperature_k)")
 
-    dev = sub.add_parser("device", help="device parameters and derived quantities")
-    dsub = dev.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    dsub.required = True
+    dsub = _group(sub, "device", help="device parameters and derived quantities")
     show = dsub.add_parser("show", help="print parameters, R_P, R_AP, Delta, Ic0, ...")
     common(show)
     show.add_argument("--temperature-k", type=_nonneg_float, help="override temperature (K)")
     show.set_defaults(func=cmd_device_show)
 
-    llg_p = sub.add_parser("llg", help="macrospin LLGS experiments")
-    lsub = llg_p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    lsub.required = True
+    lsub = _group(sub, "llg", help="macrospin LLGS experiments")
     sw = lsub.add_parser("switch", help="switching probability of one SHM pulse",
                          description=_SWITCH_HELP)
     common(sw)
@@ -777,9 +786,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     sw.set_defaults(func=cmd_llg_switch)
 
-    net = sub.add_parser("netlist", help="self-contained netlist files for plain ngspice")
-    nsub = net.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    nsub.required = True
+    nsub = _group(sub, "netlist", help="self-contained netlist files for plain ngspice")
     ex = nsub.add_parser("export", help="write a netlist that 'ngspice -b FILE' runs "
                          "(model card inlined, .control block with run/print/wrdata)")
     common(ex, params=False)
@@ -792,9 +799,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="driver: use the calibrated buffer cell (runs ngspice + LLGS)")
     ex.set_defaults(func=cmd_netlist_export)
 
-    drv = sub.add_parser("driver", help="CORN majority write driver")
-    drsub = drv.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    drsub.required = True
+    drsub = _group(sub, "driver", help="CORN majority write driver")
     dsw = drsub.add_parser("sweep", help="PROGRAM current, 0 K switching, time and energy "
                            "versus the number of NMOS on (0..9); at T > 0 also the LLGS "
                            "switching probability at each SPICE current")
@@ -809,9 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "instead of using the declared SHM thickness")
     dsw.set_defaults(func=cmd_driver_sweep)
 
-    lut_p = sub.add_parser("lut", help="HDF5 lookup tables of characterized energies")
-    lsub2 = lut_p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    lsub2.required = True
+    lsub2 = _group(sub, "lut", help="HDF5 lookup tables of characterized energies")
     lb = lsub2.add_parser("build", help="characterize a technology in ngspice into a LUT")
     common(lb, params=False)
     lb.add_argument("--tech", choices=("45nm", "22nm"), required=True)
@@ -839,9 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
     le.add_argument("--out", type=_out_path, required=True, metavar="FILE")
     le.set_defaults(func=cmd_lut_export)
 
-    mc = sub.add_parser("mc", help="Monte Carlo characterization")
-    msub = mc.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    msub.required = True
+    msub = _group(sub, "mc", help="Monte Carlo characterization")
     ms = msub.add_parser("sense", help="transistor-level Monte Carlo of the sense path",
                          description="Per trial, every MTJ draws RA ~ N(mu, sigma_RA mu) and "
                          "TMR ~ N(mu, sigma_TMR mu) (IMCE III-B: 5 %% and 10 %%), optionally "
@@ -961,9 +962,7 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--plot", metavar="FILE.png", help="op counts and energy breakdown")
     est.set_defaults(func=cmd_estimate)
 
-    rep = sub.add_parser("report", help="reports")
-    rsub = rep.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    rsub.required = True
+    rsub = _group(sub, "report", help="reports")
     rp = rsub.add_parser("paper", help="Markdown comparison with IMCE Table II / Fig. 9 and "
                          "CORN Table I, with plots")
     common(rp, params=False)

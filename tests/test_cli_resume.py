@@ -61,17 +61,22 @@ def _dumps(obj) -> bytes:
     return json.dumps(_strip(obj), indent=2).encode()
 
 
+def _resume_equals_plain(argv, ck, cwd) -> None:
+    """Resuming from ``ck`` restores chunks and prints the uninterrupted run's JSON."""
+    resumed = _spincim(*argv, "--checkpoint", ck, cwd=cwd)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "restored from the checkpoint" in resumed.stderr
+    plain = _spincim(*argv, cwd=cwd)
+    assert plain.returncode == 0, plain.stderr
+    assert _dumps(json.loads(resumed.stdout)) == _dumps(json.loads(plain.stdout))
+
+
 def test_mc_majority_resumes_after_sigkill(tmp_path):
     ck = tmp_path / "majority.ckpt"
     argv = ["mc", "majority", "--trials", "400", "--seed", "3", "--workers", "2", "--json"]
     stored = _kill_after([*argv, "--checkpoint", ck], ck, 13, tmp_path)
     assert 13 <= stored < 20  # 10 current sweeps + some of the 10 LLGS ensembles
-    resumed = _spincim(*argv, "--checkpoint", ck, cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr
-    assert "restored from the checkpoint" in resumed.stderr
-    plain = _spincim(*argv, cwd=tmp_path)
-    assert plain.returncode == 0, plain.stderr
-    assert _dumps(json.loads(resumed.stdout)) == _dumps(json.loads(plain.stdout))
+    _resume_equals_plain(argv, ck, tmp_path)
     other = _spincim(*argv[:-1], "--seed", "4", "--json", "--checkpoint", ck, cwd=tmp_path)
     assert other.returncode == 2 and "different parameters (seed differ)" in other.stderr
 
@@ -101,12 +106,7 @@ def test_mc_sense_resumes_after_sigkill(tmp_path):
     argv = ["mc", "sense", "--trials", "40000", "--seed", "5", "--workers", "2", "--json"]
     stored = _kill_after([*argv, "--checkpoint", ck], ck, 8, tmp_path)
     assert 8 <= stored < 40
-    resumed = _spincim(*argv, "--checkpoint", ck, cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr
-    assert "restored from the checkpoint" in resumed.stderr
-    plain = _spincim(*argv, cwd=tmp_path)
-    assert plain.returncode == 0, plain.stderr
-    assert _dumps(json.loads(resumed.stdout)) == _dumps(json.loads(plain.stdout))
+    _resume_equals_plain(argv, ck, tmp_path)
     other = _spincim(*argv[:-1], "--trials", "30000", "--json", "--checkpoint", ck,
                      cwd=tmp_path)
     assert other.returncode == 2 and "different parameters" in other.stderr
