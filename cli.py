@@ -379,10 +379,12 @@ def cmd_mc_sense(args) -> int:
     start = time.perf_counter()
     with _executor(args, args.workers) as ex, \
             progress_bar(args.trials, "sense Monte Carlo", "trial") as bar:
-        volts, failed = sm.simulate(setup, trials=args.trials, seed=args.seed,
-                                    progress=bar.update, executor=ex,
-                                    checkpoint=args.checkpoint)
-    _note_executor(ex)
+        try:
+            volts, failed = sm.simulate(setup, trials=args.trials, seed=args.seed,
+                                        progress=bar.update, executor=ex,
+                                        checkpoint=args.checkpoint)
+        finally:  # what was retried or lost is said even when the run fails
+            _note_executor(ex)
     wall = time.perf_counter() - start
     out = {"trials": args.trials, "seed": args.seed, "wall_s": wall,
            "trials_per_s": args.trials / wall, "failed_trials": failed,
