@@ -353,13 +353,15 @@ class DaskExecutor(Executor):
         self._distributed = distributed
         self.scheduler = scheduler
         self._cluster = None
+        self._config = None
         if scheduler == "local":
             count = 2 if workers is None else workers
             if isinstance(count, bool) or not isinstance(count, int) or count < 1:
                 raise ParameterError("workers", f"must be an integer >= 1, got {workers!r}")
             # the ngspice process is a child of the Dask worker process: the worker must
-            # not be daemonic (read by the nanny at every (re)start, so set globally)
-            dask.config.set({"distributed.worker.daemon": False})
+            # not be daemonic; the nanny reads this at every (re)start of a worker, so it
+            # holds for the executor's lifetime (undone in close), not for the process
+            self._config = dask.config.set({"distributed.worker.daemon": False})
             self._cluster = distributed.LocalCluster(
                 n_workers=count, threads_per_worker=1, processes=True,
                 dashboard_address=":0", silence_logs=50)
@@ -380,6 +382,9 @@ class DaskExecutor(Executor):
         cluster, self._cluster = getattr(self, "_cluster", None), None
         if cluster is not None:
             cluster.close()
+        config, self._config = getattr(self, "_config", None), None
+        if config is not None:
+            config.__exit__(None, None, None)
 
     def worker_pids(self) -> dict[str, int]:
         """Process id of every Dask worker (address -> pid)."""

@@ -67,7 +67,7 @@ _CORN_CONV1_HOST_S = 0.68e-3               # CORN Table I: conv1 on the host, 0.
 _HOROWITZ_FP32_MAC_J = 3.7e-12 + 0.9e-12   # Horowitz ISSCC 2014 Fig. 1.1.9, 45 nm fp32 mul + add
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HostModel:
     """Host CPU for full-precision layers: MAC rate (1/s) and energy per MAC (J)."""
 
@@ -82,7 +82,7 @@ class HostModel:
                 raise ParameterError(f"host.{name}", f"must be finite and > 0, got {v!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hardware:
     """Array organization of one accelerator (see the module docstring for each choice)."""
 
@@ -465,12 +465,14 @@ def _areas(lut, hw: Hardware, arch: str, layers) -> dict:
 
 # ----------------------------------------------------------------------------- entry point
 def _resolve_lut(arch: str, lut_path):
+    from importlib import resources
+
     from spincim.lut import io
 
-    if lut_path is None:
-        lut_path = Path(__file__).resolve().parent.parent / "lut" / "data" / DEFAULT_LUTS[arch]
-    path = Path(lut_path)
-    return io.read_lut(path), str(lut_path), io.lut_sha256(path)
+    if lut_path is None:   # the shipped table of the architecture (package data)
+        lut_path = resources.files("spincim.lut") / "data" / DEFAULT_LUTS[arch]
+    path = Path(str(lut_path))
+    return io.read_lut(path), str(path), io.lut_sha256(path)
 
 
 def _layer_estimates(net: Network, mapping: Mapping, u: _Units, hw: Hardware, arch: str,
