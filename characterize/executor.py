@@ -56,6 +56,7 @@ importable on every worker.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import multiprocessing
 import os
@@ -170,7 +171,7 @@ def _dask_map(fn, item):
 
 
 # ------------------------------------------------------------------------ interface
-class Executor:
+class Executor(abc.ABC):
     """Runs lists of independent items; see the module docstring."""
 
     #: number of workers (ngspice processes or Dask workers)
@@ -256,11 +257,13 @@ class Executor:
         return results
 
     # implementation hooks: call done(index, value_or_error) for every (index, item)
+    @abc.abstractmethod
     def _run_built(self, builder, todo, vectors, timeout_s, done, stage) -> None:
-        raise NotImplementedError
+        """Simulate ``builder(item)`` for every (index, item) of ``todo``."""
 
+    @abc.abstractmethod
     def _map(self, fn, todo, done, stage) -> None:
-        raise NotImplementedError
+        """Call ``fn(item)`` for every (index, item) of ``todo``."""
 
 
 class LocalExecutor(Executor):

@@ -210,11 +210,6 @@ def map_imce(network, w_bits: int = 1, i_bits: int = 1, edge="host") -> Mapping:
                    tuple(rows))
 
 
-def _binary_layers(net: Network):
-    first, last = _edge_names(net)
-    return first, last
-
-
 def _maxpool_corn(layer: Pool) -> LayerOps:
     c, h, w = layer.out_shape
     outs = c * h * w
@@ -232,7 +227,7 @@ def _maxpool_corn(layer: Pool) -> LayerOps:
 def map_corn(network) -> Mapping:
     """CORN mapping: conv1 on the host, XNOR reads in PEs, hierarchical majority writes."""
     net = get_network(network)
-    first, last = _binary_layers(net)
+    first, last = _edge_names(net)
     rows = []
     for l in net.layers:
         if isinstance(l, Pool):
@@ -269,7 +264,7 @@ def map_corn(network) -> Mapping:
 def map_dpu(network) -> Mapping:
     """IMC-DPU baseline: XNOR in memory, popcount + Norm-Bin + max-pool in a CMOS DPU."""
     net = get_network(network)
-    first, last = _binary_layers(net)
+    first, last = _edge_names(net)
     rows = []
     for l in net.layers:
         if isinstance(l, Pool):
