@@ -18,6 +18,7 @@ summary line.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -55,10 +56,9 @@ def main(argv=None) -> int:
     items = [(setup, c) for c in sampling.chunks(args.trials, args.seed, args.chunk)]
     configs = [("local", 1, lambda: E.LocalExecutor(1)),
                ("local", 2, lambda: E.LocalExecutor(2))]
-    try:
-        import dask.distributed  # noqa: F401
+    if importlib.util.find_spec("distributed") is not None:
         configs.append(("dask LocalCluster", 2, lambda: E.DaskExecutor("local", 2)))
-    except ImportError:
+    else:
         print("dask not installed: pip install 'spincim[dask]' for the Dask row",
               file=sys.stderr)
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from spincim.errors import ParameterError
 from spincim.estimator.mapping import MAJORITY_FANIN, majority_tree
-from spincim.estimator.networks import Conv, FC, get_network
+from spincim.estimator.networks import Conv, get_network
 
 __all__ = ["im2col", "conv_direct", "imce_conv", "write_driver", "majority9", "majority_tree_eval",
            "sign_popcount", "threshold_maxpool", "maxpool_numpy", "corn_majority_mismatch"]

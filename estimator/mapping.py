@@ -59,7 +59,7 @@ import math
 from dataclasses import dataclass, field
 
 from spincim.errors import ParameterError
-from spincim.estimator.networks import FC, Conv, Network, Pool, get_network
+from spincim.estimator.networks import Conv, Network, Pool, get_network
 
 __all__ = ["LayerOps", "Mapping", "majority_tree", "map_imce", "map_corn", "map_dpu",
            "map_network", "ARCHITECTURES", "IMCE_CONFIGS"]
