@@ -113,6 +113,8 @@ def _check_ranges(args) -> None:
     def bad(option, allowed, value):
         raise _UsageError(f"{option} must be {allowed}, got {value!r}")
 
+    if get("replicas") is not None and get("replicas") > 10**6:
+        bad("--replicas", "between 1 and 1e6", get("replicas"))
     if get("chunk_timeout_s") is not None and not 0.1 <= get("chunk_timeout_s") <= 1e6:
         bad("--chunk-timeout-s", "between 0.1 and 1e6 s", get("chunk_timeout_s"))
     if get("memory_limit_mib") is not None and not 64 <= get("memory_limit_mib") <= 1e7:
@@ -717,8 +719,14 @@ Positive current writes P -> AP."""
 
 
 def cmd_estimate(args) -> int:
+    import dataclasses
+
     from .estimator import energy, report
-    est = energy.estimate(args.network, args.arch, bits=args.bits, lut_path=args.lut)
+    hw = energy.default_hardware(args.arch)
+    hw = dataclasses.replace(hw, rows=args.rows or hw.rows, cols=args.cols or hw.cols,
+                             replicas=args.replicas)
+    est = energy.estimate(args.network, args.arch, bits=args.bits, lut_path=args.lut,
+                          hardware=hw)
     data = est.to_json()
     if _plot_and_emit(args, data, lambda path: report.plot_estimate(est, path)):
         return 0
@@ -962,6 +970,13 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--lut", metavar="FILE.h5", default=None,
                      help="LUT file (default: the shipped LUT of the architecture)")
     est.add_argument("--plot", metavar="FILE.png", help="op counts and energy breakdown")
+    est.add_argument("--rows", type=_positive_int, default=None,
+                     help="rows of a sub-array / PE (a LUT grid value: 64 .. 1024)")
+    est.add_argument("--cols", type=_positive_int, default=None,
+                     help="columns of a sub-array / PE (a LUT grid value: 64 .. 1024)")
+    est.add_argument("--replicas", type=_positive_int, default=1,
+                     help="copies of every layer's arrays working on other windows "
+                     "(area x N, latency / N)")
     est.set_defaults(func=cmd_estimate)
 
     rsub = _group(sub, "report", help="reports")

@@ -170,7 +170,8 @@ COMMANDS = {
     "lut diff": (["lut", "diff"], []),
     "lut export": (["lut", "export", "--out", "{tmp}/x.csv"], ["--lut", "--format", "--out"]),
     "estimate": (["estimate", "--network", "mnist", "--arch", "imce"],
-                 ["--network", "--arch", "--bits", "--lut"]),
+                 ["--network", "--arch", "--bits", "--lut", "--rows", "--cols",
+                  "--replicas"]),
 }
 
 

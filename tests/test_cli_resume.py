@@ -140,3 +140,18 @@ def test_mc_sense_memory_limit_is_reported_not_rescued(tmp_path):
     # watchdog's next look) the fact that no trial survived
     assert ("exceeded its memory limit of 64 MiB" in error
             or "all 2000 trials failed" in error), error
+
+
+def test_mc_sense_on_a_running_dask_scheduler(tmp_path):
+    """--scheduler tcp://HOST:PORT: the CLI joins an existing cluster; same JSON as local."""
+    pytest.importorskip("dask.distributed")
+    from spincim.characterize.executor import DaskExecutor
+
+    argv = ["mc", "sense", "--trials", "3000", "--seed", "9", "--json"]
+    with DaskExecutor("local", 2) as cluster:   # stands in for a remote cluster
+        address = cluster.client.scheduler.address
+        assert address.startswith("tcp://")
+        remote = _spincim(*argv, "--scheduler", address, cwd=tmp_path)
+    local = _spincim(*argv, "--workers", "2", cwd=tmp_path)
+    assert remote.returncode == 0, remote.stderr
+    assert _dumps(json.loads(remote.stdout)) == _dumps(json.loads(local.stdout))

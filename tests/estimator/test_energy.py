@@ -184,6 +184,22 @@ def test_cli_user_network_file(tmp_path, capsys):
     assert data["layers"][1]["ops"]["and2"] == 64 * 4 * 36 * 1 * 2   # P Cout N w i
 
 
+def test_cli_hardware_options(capsys):
+    base = json.loads(_run(["estimate", "--network", "cifar10-bnn", "--arch", "imc-dpu",
+                            "--json"], capsys)[1])
+    code, out, _ = _run(["estimate", "--network", "cifar10-bnn", "--arch", "imc-dpu",
+                         "--replicas", "2", "--cols", "256", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["hardware"]["replicas"] == 2 and data["hardware"]["cols"] == 256
+    assert data["area_m2"] > base["area_m2"]
+    conv = [(a, b) for a, b in zip(base["layers"], data["layers"]) if a["name"] == "conv2"]
+    assert conv and conv[0][1]["arrays"] > conv[0][0]["arrays"]
+    code, _, err = _run(["estimate", "--network", "svhn", "--arch", "imce", "--rows", "300"],
+                        capsys)
+    assert code == 2 and "grid value" in err
+
+
 def test_cli_plot(tmp_path, capsys):
     png = tmp_path / "est.png"
     code, _, _ = _run(["estimate", "--network", "svhn", "--arch", "imce", "--plot", str(png)],
