@@ -23,8 +23,6 @@ def wer_point(device: SotDevice, *, i_shm_a: float, pulse_s: float, runs: int, s
     there (see :mod:`.executor`); with ``checkpoint`` a finished point is stored and a
     re-run returns it.
     """
-    if executor is None and scheduler is None and checkpoint is None:
-        return _point((device, i_shm_a, pulse_s, runs, seed, workers), progress=progress)
     params = _parameters(device, mode="point", currents_a=[i_shm_a], pulses_s=[pulse_s],
                          runs=runs, seed=seed)
     item = (device, float(i_shm_a), float(pulse_s), runs, seed, workers)
@@ -98,12 +96,9 @@ def wer_sweep(device: SotDevice, *, currents_a, pulses_s, runs: int, seed: int,
     items = [(device, current, pulse, runs,
               int(seeds[i * len(pulses) + j].generate_state(1)[0]), workers)
              for i, current in enumerate(currents) for j, pulse in enumerate(pulses)]
-    if executor is None and scheduler is None and checkpoint is None:
-        points = [_point(item, progress=progress) for item in items]
-    else:
-        params = _parameters(device, mode="sweep", currents_a=currents, pulses_s=pulses,
-                             runs=runs, seed=seed)
-        points = _run_points(items, params, progress, executor, scheduler, checkpoint)
+    params = _parameters(device, mode="sweep", currents_a=currents, pulses_s=pulses,
+                         runs=runs, seed=seed)
+    points = _run_points(items, params, progress, executor, scheduler, checkpoint)
     grid = [points[i * len(pulses):(i + 1) * len(pulses)] for i in range(len(currents))]
     return {"currents_a": currents, "pulses_s": pulses, "runs": runs, "seed": seed,
             "wer": [[p["wer"] for p in row] for row in grid],
