@@ -16,6 +16,8 @@ dataclasses of :data:`DATACLASSES`. Floats and arrays round-trip bit for bit.
 
 from __future__ import annotations
 
+import contextlib
+
 import dataclasses
 import enum
 import hashlib
@@ -292,3 +294,16 @@ def open_checkpoint(path: str | os.PathLike | Checkpoint | None, *, kind: str,
             raise ParameterError("checkpoint", f"{str(path.path)!r} is open for another run")
         return path
     return Checkpoint(path, kind=kind, parameters=parameters)
+
+
+@contextlib.contextmanager
+def checkpoint_scope(path: str | os.PathLike | Checkpoint | None, *, kind: str,
+                     parameters: dict):
+    """:func:`open_checkpoint` as a context: a checkpoint opened here is closed on exit
+    (an already open :class:`Checkpoint` stays open for its owner)."""
+    store = open_checkpoint(path, kind=kind, parameters=parameters)
+    try:
+        yield store
+    finally:
+        if store is not None and store is not path:
+            store.close()

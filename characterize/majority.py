@@ -111,18 +111,6 @@ def current_netlist(setup: MajoritySetup, d: TrialDraws, n_on: int) -> str:
     return st.netlist(f"CORN majority Monte Carlo, {n_on} inputs on", lines)
 
 
-def program_currents(setup: MajoritySetup, d: TrialDraws, *, workers: int = 1
-                     ) -> np.ndarray:
-    """PROGRAM current of every trial for n_on = 0..9: shape (10, trials), A."""
-    from ..netlists import ngspice
-
-    n = len(d.ms_a_per_m)
-    counts = list(range(wd.N_INPUTS + 1))
-    with ngspice.WorkerPool(workers, timeout_s=600) as pool:
-        res = pool.run_each(counts, lambda k: ngspice.Job(current_netlist(setup, d, k)))
-    return np.array([np.abs(r["vhm#branch"][:n]) for r in res])
-
-
 def build_count(item: tuple[MajoritySetup, TrialDraws, int]) -> str:
     """Netlist of one count from (setup, draws, n_on): built inside an ngspice worker."""
     setup, d, n_on = item
@@ -165,8 +153,7 @@ def run(setup: MajoritySetup, *, trials: int, seed: int, temperature_k: float = 
     counts = list(range(wd.N_INPUTS + 1))
     params = checkpoint_parameters(setup, trials=trials, seed=seed,
                                    temperature_k=temperature_k)
-    store = ckpt.open_checkpoint(checkpoint, kind="mc majority", parameters=params)
-    try:
+    with ckpt.checkpoint_scope(checkpoint, kind="mc majority", parameters=params) as store:
         with executor_scope(executor, scheduler=scheduler, workers=workers) as ex:
             spice = ex.run_built(build_count, [(setup, d, k) for k in counts],
                                  vectors=("vhm#branch",), checkpoint=store,
@@ -185,9 +172,6 @@ def run(setup: MajoritySetup, *, trials: int, seed: int, temperature_k: float = 
                               on_result=None if progress is None
                               else (lambda i, r: progress(steps)),
                               checkpoint=store, stage="switch")
-    finally:
-        if store is not None and store is not checkpoint:
-            store.close()
     rows = []
     for n_on in counts:
         want = n_on >= THRESHOLD_COUNT

@@ -463,9 +463,7 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
     work = sampling.chunks(trials, seed, chunk_trials)
     refs_per_trial = setup.vth_mismatch  # otherwise every trial has the same references
     names = result_vectors(setup, references=refs_per_trial)
-    store = ckpt.open_checkpoint(checkpoint, kind="mc sense",
-                                 parameters=checkpoint_parameters(setup, trials, seed,
-                                                                  chunk_trials))
+    params = checkpoint_parameters(setup, trials, seed, chunk_trials)
 
     def done(index: int, _result) -> None:
         if progress is not None:
@@ -474,7 +472,7 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
     def orders_of(chunk: sampling.Chunk) -> dict[str, np.ndarray]:
         return sweep_orders(setup, draw(setup, chunk))
 
-    try:
+    with ckpt.checkpoint_scope(checkpoint, kind="mc sense", parameters=params) as store:
         with executor_scope(executor, scheduler=scheduler, workers=workers) as ex, \
                 concurrent.futures.ThreadPoolExecutor(1) as background:
             # each worker draws and builds its own chunk's netlist; the caller only works
@@ -494,9 +492,6 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
             fixed = {} if refs_per_trial else references_from(
                 ex.run_built(nominal_netlist, [setup], vectors=result_vectors(setup))[0])
             orders = list(orders)
-    finally:
-        if store is not None and store is not checkpoint:
-            store.close()
     parts, failed = [], 0
     for index, (vectors, chunk, order) in enumerate(zip(results, work, orders)):
         if index in fixes:

@@ -62,8 +62,7 @@ def _run_points(items: list, params: dict, progress, executor, scheduler,
     from . import checkpoint as ckpt
     from .executor import LocalExecutor, executor_scope
 
-    store = ckpt.open_checkpoint(checkpoint, kind="mc write", parameters=params)
-    try:
+    with ckpt.checkpoint_scope(checkpoint, kind="mc write", parameters=params) as store:
         with executor_scope(executor, scheduler=scheduler, workers=1) as ex:
             local = isinstance(ex, LocalExecutor)  # map runs here: progress per step
             fn = functools.partial(_point, progress=progress) if local else _point
@@ -74,9 +73,6 @@ def _run_points(items: list, params: dict, progress, executor, scheduler,
                     progress(_point_steps(items[index]))
 
             return ex.map(fn, items, on_result=done, checkpoint=store, stage="points")
-    finally:
-        if store is not None and store is not checkpoint:
-            store.close()
 
 
 def wer_sweep(device: SotDevice, *, currents_a, pulses_s, runs: int, seed: int,

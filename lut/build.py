@@ -178,17 +178,12 @@ def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int = 
     items = [("step", tech_name, module, function, quick, workers)
              for _, module, function in STEPS[tech_name]]
     items.append(("mc", tech_name, quick, seed, workers))
-    store = ckpt.open_checkpoint(checkpoint, kind="lut build",
-                                 parameters=checkpoint_parameters(tech_name, quick=quick,
-                                                                  seed=seed))
-    try:
+    params = checkpoint_parameters(tech_name, quick=quick, seed=seed)
+    with ckpt.checkpoint_scope(checkpoint, kind="lut build", parameters=params) as store:
         with executor_scope(executor, scheduler=scheduler, workers=workers) as ex:
             done = ex.map(_task, items, checkpoint=store, stage="steps",
                           on_result=None if progress is None
                           else (lambda index, _r: progress(labels[index])))
-    finally:
-        if store is not None and store is not checkpoint:
-            store.close()
     results = [r for part in done[:-1] for r in part]
     mc = [schema.McSummary(experiment="sense_margin", **done[-1])]
     netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
