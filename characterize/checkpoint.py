@@ -17,7 +17,6 @@ dataclasses of :data:`DATACLASSES`. Floats and arrays round-trip bit for bit.
 from __future__ import annotations
 
 import contextlib
-
 import dataclasses
 import enum
 import hashlib
@@ -35,7 +34,8 @@ import numpy as np
 from ..errors import ParameterError
 from . import opdata
 
-__all__ = ["Checkpoint", "parameters_hash", "canonical", "open_checkpoint", "DATACLASSES"]
+__all__ = ["Checkpoint", "parameters_hash", "canonical", "open_checkpoint", "checkpoint_scope",
+           "DATACLASSES"]
 
 #: checkpoint file layout version; bump on any incompatible change
 FORMAT_VERSION = 1
