@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..errors import ParameterError
 
-__all__ = ["check_n", "fa_tree_counts", "popcount_tree_counts"]
+__all__ = ["check_n", "fa_tree_counts", "popcount_tree_counts", "popcount_cost",
+           "ripple_adder_cost", "dff_bank_cost", "adder_tree_cost"]
 
 
 def check_n(n: int) -> int:
@@ -66,3 +67,30 @@ def popcount_tree_counts(n: int) -> tuple[int, int]:
     levels = n.bit_length() - 1
     n_fa = sum(j * (n >> j) for j in range(1, levels + 1))
     return n_fa, levels * (levels + 1) // 2
+
+
+# ----------------------------------------------------------------------------- cost formulas
+# (energy, latency) of a block from its gate's energy/latency; scalars or numpy arrays.
+def popcount_cost(n: int, e_fa, t_fa):
+    """Popcount of ``n`` bits as a full-adder tree (:func:`fa_tree_counts`): every half
+    adder costed as a full adder (upper bound); (n_FA + n_HA) x E_fa, depth x t_fa."""
+    n_fa, n_ha, depth = fa_tree_counts(n)
+    return (n_fa + n_ha) * e_fa, depth * t_fa
+
+
+def ripple_adder_cost(n: int, e_fa, t_fa):
+    """n-bit ripple-carry adder (or comparator): n FA; n x E_fa, n x t_fa (carry chain)."""
+    check_n(n)
+    return n * e_fa, n * t_fa
+
+
+def dff_bank_cost(n: int, e_dff, t_dff):
+    """n DFFs clocked once (register write or 1-position shift): n x E_dff, one clk-to-q."""
+    check_n(n)
+    return n * e_dff, t_dff
+
+
+def adder_tree_cost(n: int, e_fa, t_fa):
+    """Binary tree of ripple adders over n = 2^L bits (:func:`popcount_tree_counts`)."""
+    n_fa, depth = popcount_tree_counts(n)
+    return n_fa * e_fa, depth * t_fa

@@ -32,7 +32,8 @@ from ..netlists import ngspice
 from ..netlists import sense_amp as sa
 from ..netlists import spice_text as st
 from ..netlists.cell import READ_W_MULT
-from .adders import check_n, fa_tree_counts, popcount_tree_counts
+from .adders import (adder_tree_cost, check_n, dff_bank_cost, fa_tree_counts, popcount_cost,
+                     popcount_tree_counts, ripple_adder_cost)
 from .opdata import AreaItem, AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 
 __all__ = ["gate_ops", "inverter_load_capacitance_f", "fa_tree_counts", "bitcount_n",
@@ -386,7 +387,7 @@ def bitcount_n(n: int, gates) -> OpCharacterization:
     """
     g = _gate_map(gates)["fa"]
     n_fa, n_ha, depth = fa_tree_counts(check_n(n))
-    return _composite(f"bitcount_{n}", g, (n_fa + n_ha) * g.energy_j, depth * g.latency_s,
+    return _composite(f"bitcount_{n}", g, *popcount_cost(n, g.energy_j, g.latency_s),
                       f"popcount of {n} bits: {n_fa} FA + {n_ha} HA (costed as FA), "
                       f"depth {depth} adders",
                       "formula over the fa characterization (same axes)")
@@ -395,8 +396,7 @@ def bitcount_n(n: int, gates) -> OpCharacterization:
 def adder_n(n: int, gates) -> OpCharacterization:
     """n-bit ripple-carry adder: **n FA**; energy n x E_fa, latency n x t_fa (carry chain)."""
     g = _gate_map(gates)["fa"]
-    check_n(n)
-    return _composite(f"adder_{n}", g, n * g.energy_j, n * g.latency_s,
+    return _composite(f"adder_{n}", g, *ripple_adder_cost(n, g.energy_j, g.latency_s),
                       f"{n}-bit ripple-carry adder: {n} FA",
                       "formula over the fa characterization (same axes)")
 
@@ -405,8 +405,7 @@ def shifter_n(n: int, gates) -> OpCharacterization:
     """n-bit 1-position shift register (not a barrel shifter): **n DFF** clocked once per
     shift; energy n x E_dff (every bit toggling: upper bound), latency one clk-to-q."""
     g = _gate_map(gates)["dff"]
-    check_n(n)
-    return _composite(f"shifter_{n}", g, n * g.energy_j, g.latency_s,
+    return _composite(f"shifter_{n}", g, *dff_bank_cost(n, g.energy_j, g.latency_s),
                       f"{n}-bit shift register (1 position per clock): {n} DFF",
                       "formula over the dff characterization (same axes)")
 
@@ -415,8 +414,7 @@ def register_n(n: int, gates) -> OpCharacterization:
     """n-bit register: **n DFF**; energy per clocked write n x E_dff (data toggling), latency
     clk-to-q."""
     g = _gate_map(gates)["dff"]
-    check_n(n)
-    return _composite(f"register_{n}", g, n * g.energy_j, g.latency_s,
+    return _composite(f"register_{n}", g, *dff_bank_cost(n, g.energy_j, g.latency_s),
                       f"{n}-bit register: {n} DFF",
                       "formula over the dff characterization (same axes)")
 
@@ -426,8 +424,8 @@ def popcount_tree_n(n: int, gates) -> OpCharacterization:
     adder tree): n_FA = sum_{j=1..L} j n / 2^j FA (:func:`popcount_tree_counts`), energy
     n_FA x E_fa, latency L (L + 1) / 2 x t_fa."""
     g = _gate_map(gates)["fa"]
-    n_fa, depth = popcount_tree_counts(n)
-    return _composite(f"popcount_tree_{n}", g, n_fa * g.energy_j, depth * g.latency_s,
+    n_fa, _ = popcount_tree_counts(n)
+    return _composite(f"popcount_tree_{n}", g, *adder_tree_cost(n, g.energy_j, g.latency_s),
                       f"adder-tree popcount of {n} bits: {n_fa} FA in {n.bit_length() - 1} "
                       f"levels of ripple adders", "formula over the fa characterization")
 

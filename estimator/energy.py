@@ -46,7 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
-from spincim.characterize.adders import fa_tree_counts, popcount_tree_counts
+from spincim.characterize.adders import (adder_tree_cost, dff_bank_cost, fa_tree_counts,
+                                         popcount_cost, popcount_tree_counts,
+                                         ripple_adder_cost)
 from spincim.errors import LutError, ParameterError
 from spincim.estimator.mapping import DRIVERS_PER_ROW, LayerOps, Mapping, map_network
 from spincim.estimator.networks import Conv, Network, Pool, get_network
@@ -177,12 +179,15 @@ class _Units:
 
     def adder(self, bits: int) -> tuple[float, float]:
         """(energy, delay) of a ``bits``-wide ripple adder / comparator."""
-        return bits * self.e("fa"), bits * self.t("fa")
+        return ripple_adder_cost(bits, self.e("fa"), self.t("fa"))
+
+    def register(self, bits: int) -> float:
+        """Energy of one clocked write (or 1-position shift) of a ``bits``-wide register."""
+        return dff_bank_cost(bits, self.e("dff"), self.t("dff"))[0]
 
     def popcount(self, n: int) -> tuple[float, float]:
         """(energy, delay) of one popcount of ``n`` bits as a full-adder tree."""
-        n_fa, n_ha, depth = fa_tree_counts(n)
-        return (n_fa + n_ha) * self.e("fa"), depth * self.t("fa")
+        return popcount_cost(n, self.e("fa"), self.t("fa"))
 
     def majority_program(self) -> tuple[float, float]:
         """(mean energy over binomial(9, 1/2) inputs on, longest PROGRAM latency)."""
@@ -314,7 +319,7 @@ def _dpu_pool(ops: LayerOps, u: _Units, hw: Hardware, word_bits: int) -> LayerEs
     """Pooling in the DPU: word adds/compares (+ shifts, reads and writes as counted)."""
     e_add, t_add = u.adder(word_bits)
     words = ops["add"] + ops["compare"]
-    energy = _cat(dpu=words * e_add + ops["shift"] * word_bits * u.e("dff"),
+    energy = _cat(dpu=words * e_add + ops["shift"] * u.register(word_bits),
                   write_read=ops["read"] * u.e("read") + ops["write"] * u.write_e())
     steps = math.ceil(words / hw.dpu_lanes)
     latency = steps * t_add + math.ceil(ops["write"] / hw.cols) * u.write_t()
@@ -334,10 +339,10 @@ def _imce_layer(layer, ops: LayerOps, u: _Units, hw: Hardware, w: int, i: int) -
     write_rows = P * i * segs * arrays
     energy = _cat(
         and_xnor=ops["and2"] * u.e("and2") + and_rows * u.row_e(hw.rows, hw.cols, lines=2),
-        bitcount_popcount=and_rows * e_pop + ops["shift"] * word * u.e("dff"),
+        bitcount_popcount=and_rows * e_pop + ops["shift"] * u.register(word),
         add=ops["add"] * e_add,
         write_read=(ops["write"] * arrays * e_w + write_rows * u.row_e(hw.rows, hw.cols)
-                    + ops["read"] * word * u.e("dff")),
+                    + ops["read"] * u.register(word)),
         dpu=ops["batchnorm"] * e_add + ops["quantize"] * (2 ** i - 1) * e_add)
     cycle = max(u.row_t(hw.rows, hw.cols) + u.t("and2"), t_pop, t_add)
     per_window = (i * segs * (t_w + u.row_t(hw.rows, hw.cols))
@@ -406,14 +411,14 @@ def _dpu_layer(layer, ops: LayerOps, u: _Units, hw: Hardware) -> LayerEstimate:
     energy, t_write, reads, arrays = _pe_common(layer, ops, u, hw)
     width = min(n, hw.cols)
     n_tree = 1 << (width - 1).bit_length() if width > 1 else 2
-    n_fa, depth = popcount_tree_counts(n_tree)
-    e_pop_bit = n_fa * u.e("fa") / n_tree
+    e_tree, t_tree = adder_tree_cost(n_tree, u.e("fa"), u.t("fa"))
+    e_pop_bit = e_tree / n_tree
     e_cmp, t_cmp = u.adder(n.bit_length())
     outs = P * cout
     extra = _cat(bitcount_popcount=ops["popcount"] * e_pop_bit,
                  dpu=ops["norm_bin"] * e_cmp,
                  write_read=outs * u.write_e())
-    cycle = max(u.row_t(hw.rows, hw.cols) + u.t("xnor2"), depth * u.t("fa"))
+    cycle = max(u.row_t(hw.rows, hw.cols) + u.t("xnor2"), t_tree)
     back = math.ceil(cout / hw.cols) * u.write_t()
     per_window = t_write + reads * cycle + back
     latency = (math.ceil(P / hw.replicas) * per_window
