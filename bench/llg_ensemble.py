@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from spincim.devices import cmtj_oracle as oracle
 from spincim.devices import mtj as M
 from spincim.devices import switching as S
 
@@ -30,45 +31,14 @@ CMTJ_LOG = 10e-12
 
 
 # --------------------------------------------------------------------------- cmtj
-def _cmtj_setup() -> None:
-    import cmtj
-
-    pc = cmtj.constants.PhysicalConstants
-    pc.set_gyromagnetic_ratio(M.GAMMA0)
-    pc.set_magnetic_permeability(M.MU0)
-    pc.set_boltzmann_constant(M.KB)
-
-
-def _cmtj_junction(device: M.SotDevice, i_shm_a: float, temperature_k: float, seed: int):
-    """One cmtj free layer with spincim's parameters (see tests/devices/test_llg_cmtj.py)."""
-    import cmtj
-
-    mtj = device.mtj
-    nx, ny, nz = M.demag_factors(mtj)
-    demag = [cmtj.CVector(nx, 0.0, 0.0), cmtj.CVector(0.0, ny, 0.0), cmtj.CVector(0.0, 0.0, nz)]
-    h_dl = M.h_dl_per_amp(device)
-    layer = cmtj.Layer.createSOTLayer(
-        "free", cmtj.CVector(1.0, 0.0, 0.0), cmtj.CVector(1.0, 0.0, 0.0),
-        M.MU0 * mtj.ms_a_per_m, mtj.t_free_m, M.area_m2(mtj), demag, damping=mtj.alpha,
-        fieldLikeTorque=device.shm.fl_ratio * h_dl, dampingLikeTorque=h_dl)
-    layer.setReferenceLayer(cmtj.CVector(-1.0, 0.0, 0.0))  # spins along -x for I > 0
-    j = cmtj.Junction([layer])
-    j.setLayerAnisotropyDriver("free", cmtj.constantDriver(
-        mtj.hk_intrinsic_a_per_m * M.MU0 * mtj.ms_a_per_m / 2.0))
-    j.setLayerCurrentDriver("free", cmtj.constantDriver(float(i_shm_a)))
-    j.setLayerTemperatureDriver("free", cmtj.constantDriver(float(temperature_k)))
-    j.setLayerSeed("free", int(seed))
-    return j
-
-
 def cmtj_chunk(args) -> tuple[int, float]:
     """``runs`` cmtj trajectories from +x; returns (how many reversed, CPU seconds)."""
     import cmtj
 
     cpu0 = time.process_time()
     i_shm_a, runs, seed = args
-    _cmtj_setup()
-    j = _cmtj_junction(M.SotDevice(), i_shm_a, 300.0, seed)
+    oracle.set_constants()
+    j = oracle.junction(M.SotDevice(), (1.0, 0.0, 0.0), i_shm_a, 300.0, seed)
     switched = 0
     for _ in range(runs):
         j.clearLog()
@@ -139,7 +109,7 @@ def main(argv=None) -> dict:
     # warm-up: numba compiles (or loads its cache) on the first call; cmtj imports
     S.switch_ensemble(device, i_shm_a=i_shm, pulse_s=0.1e-9, runs=2 * 512, seed=0,
                       temperature_k=300.0)
-    _cmtj_setup()
+    oracle.set_constants()
     cmtj_chunk((i_shm, 2, 1))  # warm-up
     chunks = 2 * n_proc
     per = max(1, (n_proc * args.cmtj_runs) // chunks)

@@ -33,6 +33,7 @@ cmtj = pytest.importorskip("cmtj")
 
 from spincim.devices import llg  # noqa: E402
 from spincim.devices import mtj as M  # noqa: E402
+from spincim.devices import cmtj_oracle as oracle  # noqa: E402
 from spincim.devices import switching as S  # noqa: E402
 
 DT = 1e-12
@@ -41,44 +42,15 @@ PULSE = 10e-9
 LOG_EVERY = 10e-12
 
 
-def _set_cmtj_constants() -> None:
-    pc = cmtj.constants.PhysicalConstants
-    pc.set_gyromagnetic_ratio(M.GAMMA0)
-    pc.set_magnetic_permeability(M.MU0)
-    pc.set_boltzmann_constant(M.KB)
-
-
 @pytest.fixture(autouse=True)
 def _cmtj_constants():
-    _set_cmtj_constants()
+    oracle.set_constants()
     yield
-    cmtj.constants.PhysicalConstants.resetToDefaults()
-
-
-def _junction(device: M.SotDevice, m0, i_shm_a: float, temperature_k: float = 0.0,
-              seed: int | None = None):
-    """One cmtj free layer with exactly spincim's parameters (see module docstring)."""
-    mtj = device.mtj
-    nx, ny, nz = M.demag_factors(mtj)
-    demag = [cmtj.CVector(nx, 0.0, 0.0), cmtj.CVector(0.0, ny, 0.0), cmtj.CVector(0.0, 0.0, nz)]
-    layer = cmtj.Layer.createSOTLayer(
-        "free", cmtj.CVector(*map(float, m0)), cmtj.CVector(1.0, 0.0, 0.0),
-        M.MU0 * mtj.ms_a_per_m, mtj.t_free_m, M.area_m2(mtj), demag,
-        damping=mtj.alpha, fieldLikeTorque=device.shm.fl_ratio * M.h_dl_per_amp(device),
-        dampingLikeTorque=M.h_dl_per_amp(device))
-    layer.setReferenceLayer(cmtj.CVector(-1.0, 0.0, 0.0))  # spin polarization sigma = -x
-    j = cmtj.Junction([layer])
-    j.setLayerAnisotropyDriver("free", cmtj.constantDriver(mtj.hk_intrinsic_a_per_m
-                                                           * M.MU0 * mtj.ms_a_per_m / 2.0))
-    j.setLayerCurrentDriver("free", cmtj.constantDriver(float(i_shm_a)))
-    if temperature_k > 0:
-        j.setLayerTemperatureDriver("free", cmtj.constantDriver(float(temperature_k)))
-        j.setLayerSeed("free", int(seed))
-    return j
+    oracle.reset_constants()
 
 
 def _cmtj_switch_time(device, m0, i_shm_a, max_s=20e-9) -> float:
-    j = _junction(device, m0, i_shm_a)
+    j = oracle.junction(device, m0, i_shm_a)
     j.runSimulation(max_s, DT, DT, solverMode=cmtj.SolverMode.Heun)
     log = j.getLog()
     mx = np.asarray(log["free_mx"])
@@ -89,9 +61,9 @@ def _cmtj_switch_time(device, m0, i_shm_a, max_s=20e-9) -> float:
 def _cmtj_switch_chunk(args) -> int:
     """Worker: ``runs`` 300 K trajectories from +x under one pulse; how many reversed."""
     i_shm_a, runs, seed = args
-    _set_cmtj_constants()  # a spawned worker starts with cmtj's own constants
+    oracle.set_constants()  # a spawned worker starts with cmtj's own constants
     device = M.SotDevice()
-    j = _junction(device, (1.0, 0.0, 0.0), i_shm_a, 300.0, seed)
+    j = oracle.junction(device, (1.0, 0.0, 0.0), i_shm_a, 300.0, seed)
     switched = 0
     for _ in range(runs):
         j.clearLog()
@@ -176,7 +148,7 @@ def test_thermal_equipartition_cmtj_heun_and_spincim(device):
     per_run = []
     mz2 = []
     for seed in range(1, 41):
-        j = _junction(device, (1.0, 0.0, 0.0), 0.0, t_k, seed)
+        j = oracle.junction(device, (1.0, 0.0, 0.0), 0.0, t_k, seed)
         j.runSimulation(55e-9, DT, DT, solverMode=cmtj.SolverMode.Heun)
         log = j.getLog()
         per_run.append(np.mean(np.asarray(log["free_my"])[burn:] ** 2))
