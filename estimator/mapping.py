@@ -138,6 +138,13 @@ def _geom(layer):
     return 1, layer.out_features, layer.in_features, "fc"
 
 
+def _host_layer(layer, why: str) -> LayerOps:
+    """A Conv/FC layer computed on the host: P x Cout x N MACs."""
+    P, Cout, N, kind = _geom(layer)
+    return LayerOps(layer.name, kind, "host", {"host_mac": P * Cout * N},
+                    f"{kind} {layer.name}: {why}, {P * Cout * N} MACs on the host")
+
+
 def _edge_names(net: Network) -> tuple[str, str]:
     comp = net.compute_layers()
     return comp[0].name, comp[-1].name
@@ -196,10 +203,7 @@ def map_imce(network, w_bits: int = 1, i_bits: int = 1, edge="host") -> Mapping:
             rows.append(_pool_ops_imce(l))
         elif l.name in (first, last):
             if edge == "host":
-                P, Cout, N, kind = _geom(l)
-                rows.append(LayerOps(l.name, kind, "host", {"host_mac": P * Cout * N},
-                                     f"{kind} {l.name}: not quantized (IMCE V-A), "
-                                     f"{P * Cout * N} MACs on the host"))
+                rows.append(_host_layer(l, "not quantized (IMCE V-A)"))
             else:
                 r = _imce_compute(l, edge, edge)
                 rows.append(LayerOps(r.layer, r.kind, "array", r.ops,
@@ -236,8 +240,7 @@ def map_corn(network) -> Mapping:
         P, Cout, N, kind = _geom(l)
         outs = P * Cout
         if l.name == first:
-            rows.append(LayerOps(l.name, kind, "host", {"host_mac": outs * N},
-                                 f"{kind} {l.name}: fixed-point on the host CPU (CORN III-A)"))
+            rows.append(_host_layer(l, "fixed-point on the host CPU (CORN III-A)"))
             continue
         base = {"xnor2": outs * N, "write": P * N, "weight_write": Cout * N,
                 "pe_row_reads": outs * math.ceil(N / PE_COLUMNS)}
@@ -278,8 +281,7 @@ def map_dpu(network) -> Mapping:
         P, Cout, N, kind = _geom(l)
         outs = P * Cout
         if l.name == first:
-            rows.append(LayerOps(l.name, kind, "host", {"host_mac": outs * N},
-                                 f"{kind} {l.name}: fixed-point on the host CPU"))
+            rows.append(_host_layer(l, "fixed-point on the host CPU"))
             continue
         ops = {"xnor2": outs * N, "write": P * N + outs, "weight_write": Cout * N,
                "pe_row_reads": outs * math.ceil(N / PE_COLUMNS), "popcount": outs * N}
