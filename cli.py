@@ -13,7 +13,7 @@ import math
 import sys
 
 from . import __version__
-from .errors import SpincimError
+from .errors import LutError, ParameterError, SimulationError, SpincimError
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
@@ -94,24 +94,28 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
-#: Ranges every command shares, checked by _check_ranges after parsing (before any work).
-MAX_WORKERS = 256
-MAX_COUNT = 10**9                       # --runs, --trials, --samples
-T_MIN_K, T_MAX_K = 1e-3, 2000.0         # 0 K, or a temperature in this range
-PULSE_MIN_S, PULSE_MAX_S = 1e-12, 1e-6  # LLGS / PROGRAM pulse widths
-DT_MIN_S, DT_MAX_S = 1e-16, 1e-11       # LLGS time step
-MAX_STEPS = 10**7                       # LLGS time steps per run (pulse / dt)
-MAX_CURRENT_A = 1.0                     # |SHM current|
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def _check_ranges(args) -> None:
-    """Refuse out-of-range values of options shared by several commands (exit 2)."""
+    """Refuse out-of-range values of shared options before any work (exit 2).
+
+    The ranges are the library's own (:mod:`spincim.limits`): the same checks run again
+    inside the library, so a Python caller gets the same ``ParameterError``.
+    """
+    from . import limits
+
     def get(name):
         return getattr(args, name, None)
 
     def bad(option, allowed, value):
         raise _UsageError(f"{option} must be {allowed}, got {value!r}")
+
+    def check(option, fn, *values):
+        try:
+            fn(option, *values)
+        except ParameterError as exc:
+            raise _UsageError(str(exc)) from None
 
     if get("replicas") is not None and get("replicas") > 10**6:
         bad("--replicas", "between 1 and 1e6", get("replicas"))
@@ -122,30 +126,24 @@ def _check_ranges(args) -> None:
     for name, value in vars(args).items():   # file names: the OS refuses NUL bytes
         if isinstance(value, str) and "\x00" in value:
             bad(f"--{name.replace('_', '-')}", "text without NUL characters", value)
-    if get("workers") is not None and get("workers") > MAX_WORKERS:
-        bad("--workers", f"between 1 and {MAX_WORKERS}", get("workers"))
+    check("--workers", limits.check_workers, get("workers"))
     for name in ("runs", "trials", "samples"):
-        if get(name) is not None and get(name) > MAX_COUNT:
-            bad(f"--{name}", f"between 1 and {MAX_COUNT:.0e}", get(name))
-    t = get("temperature_k")
-    if t is not None and t != 0 and not T_MIN_K <= t <= T_MAX_K:
-        bad("--temperature-k", f"0 or between {T_MIN_K:g} and {T_MAX_K:g} K", t)
-    pulses = [("--pulse-s", get("pulse_s"))] + [("--pulses", p) for p in get("pulses") or ()]
-    for option, p in pulses:
-        if p is not None and not PULSE_MIN_S <= p <= PULSE_MAX_S:
-            bad(option, f"between {PULSE_MIN_S:g} and {PULSE_MAX_S:g} s", p)
-    dt = get("dt_s")
-    if dt is not None:
-        if not DT_MIN_S <= dt <= DT_MAX_S:
-            bad("--dt-s", f"between {DT_MIN_S:g} and {DT_MAX_S:g} s", dt)
-        if get("pulse_s") is not None and get("pulse_s") / dt > MAX_STEPS:
-            bad("--pulse-s / --dt-s", f"at most {MAX_STEPS:.0e} time steps",
-                get("pulse_s") / dt)
-    currents = [("--current-a", get("current_a"))] + [("--currents", c)
-                                                      for c in get("currents") or ()]
-    for option, c in currents:
-        if c is not None and not (math.isfinite(c) and abs(c) <= MAX_CURRENT_A):
-            bad(option, f"finite with |I| <= {MAX_CURRENT_A:g} A", c)
+        if get(name) is not None:
+            check(f"--{name}", limits.check_count, get(name))
+    if get("temperature_k") is not None:
+        check("--temperature-k", limits.check_temperature_k, get("temperature_k"))
+    for option, p in [("--pulse-s", get("pulse_s"))] + [("--pulses", p)
+                                                        for p in get("pulses") or ()]:
+        if p is not None:
+            check(option, limits.check_pulse_s, p)
+    if get("dt_s") is not None:
+        check("--dt-s", limits.check_dt_s, get("dt_s"))
+        if get("pulse_s") is not None:
+            check("--pulse-s / --dt-s", limits.check_steps, get("pulse_s"), get("dt_s"))
+    for option, c in [("--current-a", get("current_a"))] + [("--currents", c)
+                                                            for c in get("currents") or ()]:
+        if c is not None:
+            check(option, limits.check_current_a, c)
     p_low = get("p_low")
     if p_low is not None and not 0 < p_low < 0.5:
         bad("--p-low", "in (0, 0.5)", p_low)
@@ -283,8 +281,9 @@ def cmd_netlist_export(args) -> int:
     if args.kind == "driver":
         kwargs["n_on"] = args.n_on
         if args.calibrate:
+            from .characterize import driver
             from .netlists import write_driver as W
-            kwargs["device"] = W.calibrate_buffer_device(cfg=W.PROGRAM_ONLY)
+            kwargs["device"] = driver.calibrate_buffer_device(cfg=W.PROGRAM_ONLY)
     exp = E.export(args.kind, **kwargs)
     E.write(exp, out)
     data = out.read_bytes()
@@ -299,51 +298,27 @@ def cmd_netlist_export(args) -> int:
 
 
 def cmd_driver_sweep(args) -> int:
+    from .characterize import driver
     from .netlists import write_driver as W
-    from .devices import switching
-    cfg = W.PROGRAM_ONLY
-    counts = list(range(W.N_INPUTS + 1))
-    chunk = 4
-    with progress_bar(1 + len(counts), "driver transients", unit="run") as bar:
-        device = (W.calibrate_buffer_device(cfg=cfg) if args.calibrate
-                  else W.buffer_device(temperature_k=0.0))
-        bar.update(1)
-        rows = []
-        for i in range(0, len(counts), chunk):
-            part = counts[i:i + chunk]
-            rows += W.run_patterns([W.pattern_for_count(n) for n in part], device, cfg,
-                                   workers=min(2, len(part)))
-            bar.update(len(part))
-    out = {"n_on": [r.n_on for r in rows], "i_hm_a": [r.i_hm_a for r in rows],
-           "i_hm_op_a": [r.i_hm_op_a for r in rows],
-           "switched": [r.switched for r in rows],
-           "t_switch_s": [r.t_switch_s for r in rows], "energy_j": [r.energy_j for r in rows],
-           "program_s": cfg.program_s, "shm_thickness_m": device.shm.thickness_m}
-    t_k = args.temperature_k or 0.0
-    if t_k > 0:
-        from .devices.switching import SETTLE_S
-        dt = 1e-12
-        pulse_s = args.pulse_s or cfg.program_s
-        steps = args.runs * int(round((pulse_s + SETTLE_S) / dt))
-        p, ci = [], []
-        with progress_bar(steps * len(rows), f"LLGS ensembles at {t_k:g} K",
-                          unit="spin-step") as bar:
-            for r in rows:
-                stt = switching.switch_ensemble(device, i_shm_a=r.i_hm_a, pulse_s=pulse_s,
-                                                runs=args.runs, seed=args.seed,
-                                                temperature_k=t_k, dt_s=dt,
-                                                progress=bar.update)
-                p.append(stt.switched_fraction)
-                ci.append(list(stt.ci95))
-        out.update({"p_switch": p, "p_switch_ci95": ci, "temperature_k": t_k,
-                    "runs": args.runs, "seed": args.seed, "pulse_s": pulse_s})
+    counts = range(W.N_INPUTS + 1)
+    total = 1 + len(counts) * (2 if args.temperature_k > 0 else 1)
+    with _executor(args, args.workers) as ex, \
+            progress_bar(total, "driver transients and ensembles", unit="run") as bar:
+        result = driver.driver_sweep(
+            calibrate=args.calibrate, temperature_k=args.temperature_k, runs=args.runs,
+            seed=args.seed, pulse_s=args.pulse_s, counts=counts, executor=ex,
+            checkpoint=args.checkpoint,
+            progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+    _note_executor(ex)
+    out = result.to_dict()
     if args.json:
         emit_json(out)
         return 0
+    rows = result.rows
     headers = ["n_on", "i_hm_a", "switched(0K)", "t_switch_s", "energy_j"]
-    table = [[r.n_on, r.i_hm_a, r.switched, r.t_switch_s, r.energy_j] for r in rows]
-    if t_k > 0:
-        headers += [f"p_switch({t_k:g}K)", "ci95"]
+    table = [[r.n_on, r.i_shm_a, r.switched, r.t_switch_s, r.energy_j] for r in rows]
+    if args.temperature_k > 0:
+        headers += [f"p_switch({args.temperature_k:g}K)", "ci95"]
         table = [row + [p, c] for row, p, c in zip(table, out["p_switch"], out["p_switch_ci95"])]
     print_table(table, headers)
     return 0
@@ -504,10 +479,12 @@ def cmd_mc_importance(args) -> int:
     if "xnor" in args.ops and setup.fan_in != 2:
         raise _UsageError("--ops xnor needs fan-in 2")
     n_states = sum(2 if op == "read" else 4 for op in args.ops)
-    with progress_bar(n_states, "importance sampling", "state") as bar:
+    with _executor(args, args.workers) as ex, \
+            progress_bar(n_states, "importance sampling", "state") as bar:
         out = importance.run(setup, samples=args.samples, seed=args.seed, ops=args.ops,
-                             method=args.method, workers=args.workers,
+                             method=args.method, executor=ex, checkpoint=args.checkpoint,
                              progress=lambda *_: bar.update(1))
+    _note_executor(ex)
     if args.json:
         emit_json(out)
         return 0
@@ -621,10 +598,10 @@ def cmd_lut_build(args) -> int:
     import shlex
 
     from .lut import build, io
-    steps = len(build.STEPS.get(args.tech, ())) + 1
+    steps = len(build.steps_for(args.tech)) + 1
     with _executor(args, args.workers if args.scheduler is None else None) as ex, \
             progress_bar(steps, f"characterizing {args.tech}", "step") as bar:
-        lut = build.build(args.tech, quick=args.quick, seed=args.seed, workers=args.workers,
+        lut = build.build(args.tech, quick=args.quick, seed=args.seed,
                           command_line=shlex.join(["spincim", *sys.argv[1:]]),
                           progress=lambda label: (bar.set_postfix_str(label), bar.update(1)),
                           executor=ex, checkpoint=args.checkpoint)
@@ -822,6 +799,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="LLGS pulse width (s); default the PROGRAM width (10 ns)")
     dsw.add_argument("--calibrate", action="store_true", help="re-run the buffer calibration "
                      "instead of using the declared SHM thickness")
+    dsw.add_argument("--workers", type=_positive_int, default=None,
+                     help="ngspice processes (default: all cores)")
+    _scale_options(dsw)
     dsw.set_defaults(func=cmd_driver_sweep)
 
     lsub2 = _group(sub, "lut", help="HDF5 lookup tables of characterized energies")
@@ -903,6 +883,7 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False)
     mi.add_argument("--i-read-a", type=_positive_float, default=None)
     mi.add_argument("--workers", type=_positive_int, default=None)
+    _scale_options(mi)
     mi.set_defaults(func=cmd_mc_importance)
 
     mj = msub.add_parser("majority", help="error rate of CORN's majority write per input count",
@@ -994,6 +975,15 @@ def _one_line(exc) -> str:
 
 
 def main(argv=None) -> int:
+    """Run one command; the exit code says what kind of failure it was.
+
+    0 success; 2 bad input (usage, :class:`ParameterError`, :class:`LutError`, an
+    unreadable or unwritable file); 1 a failed run (:class:`SimulationError`) or an
+    internal error -- a bug, printed as ``internal error`` with its traceback when
+    ``SPINCIM_TRACEBACK=1`` is set; 130 interrupted.
+    """
+    import os
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -1004,14 +994,25 @@ def main(argv=None) -> int:
     except _UsageError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (SpincimError, ValueError, OSError) as exc:  # OSError: an unwritable --out
-        from .errors import SimulationError
-        code = EXIT_FAILURE if isinstance(exc, SimulationError) else EXIT_BAD_INPUT
+    except SimulationError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
-        return code
+        return EXIT_FAILURE
+    except (ParameterError, LutError, OSError) as exc:  # OSError: an unreadable/unwritable file
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SpincimError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 -- a bug: say so, never as bad input
+        if os.environ.get("SPINCIM_TRACEBACK") == "1":
+            import traceback
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in spincim; "
+              f"set SPINCIM_TRACEBACK=1 for the traceback)", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,11 +43,11 @@ from pathlib import Path
 
 import numpy as np
 
+from spincim.characterize.executor import LocalExecutor, run_netlist
 from spincim.characterize import sampling
 from spincim.characterize import sense_margin as sm
 from spincim.characterize import sense_model
 from spincim.devices import mtj as M
-from spincim.netlists import ngspice
 
 SEED = 20240601
 
@@ -289,7 +289,7 @@ def extract_r_on(setup: sm.SenseSetup) -> dict[int, np.ndarray]:
     """Per configuration, the access-FET on-resistance of each cell at nominal draws."""
     nominal = replace(setup, sigma_ra=0.0, sigma_tmr=0.0, vth_mismatch=False)
     d = sm.draw(nominal, sampling.chunks(2, 0, 2)[0])
-    v = ngspice.run(sm.chunk_netlist(nominal, d))
+    v = run_netlist(sm.chunk_netlist(nominal, d))
     mtj = setup.device.mtj
     r_p, tmr0, vh = M.r_p_ohm(mtj), mtj.tmr0, mtj.v_half_v
     r_on: dict[int, list[float]] = {}
@@ -320,10 +320,15 @@ def time_engine(setup, trials: int, workers: int) -> tuple[dict, float]:
     return result, elapsed
 
 
+def _ngspice_version() -> str:
+    with LocalExecutor(1) as ex:
+        return ex.ngspice_version()
+
+
 def pool_start_s(workers: int) -> float:
     start = time.perf_counter()
-    with ngspice.WorkerPool(workers):
-        pass
+    with LocalExecutor(workers) as ex:
+        ex.start()
     return time.perf_counter() - start
 
 
@@ -339,7 +344,7 @@ def main() -> None:
     procs = 2
     setup = sm.SenseSetup()
     n_cfg = len(setup.configurations())
-    print(f"# mc_speed: {n_cfg} configurations/trial, ngspice {ngspice.ngspice_version()}, "
+    print(f"# mc_speed: {n_cfg} configurations/trial, ngspice {_ngspice_version()}, "
           f"{os.cpu_count()} cpus, load avg {os.getloadavg()[0]:.2f}, chunk "
           f"{sm.CHUNK_TRIALS} trials, seed {SEED}")
     draws = all_draws(setup, max(args.trials, args.naive, args.alter), SEED)

@@ -22,43 +22,21 @@ import argparse
 import json
 import time
 
-from spincim.devices import mtj as M
-from spincim.devices.technology import technology
-from spincim.netlists import cell as cellmod
 from spincim.netlists import export as E
-from spincim.netlists import mtj_macro, ngspice
-from spincim.netlists import spice_text as st
-
-
-def _column_stand_in(n: int) -> str:
-    """A column of ``n`` static 2T1R cells (row 0 selected), op: stand-in without array.py."""
-    tech, dev = technology("45nm"), M.SotDevice()
-    lines = [st.include(str(tech.card_path)),
-             *mtj_macro.static_subckt("mtjp", dev.mtj, state_ap=False),
-             *cellmod.cell_subckt("cellp", tech, "mtjp", r_shm_ohm=M.r_shm_ohm(dev.shm)),
-             st.vsource_dc("Vsel", "rsel", "0", tech.vdd_v),
-             st.isource_dc("Iread", "0", "rbl", 10e-6)]
-    for r in range(n):
-        lines.append(mtj_macro.instance(f"Xc{r}", ("0", "rbl", "0", "0",
-                                                   "rsel" if r == 0 else "0"), "cellp"))
-    lines.append(st.analysis_line(st.op()))
-    return st.netlist(f"column of {n} static cells", lines)
+from spincim.netlists import ngspice
 
 
 def _subarray(n: int) -> tuple[str, str]:
-    if E.subarray_available():
-        from spincim.netlists import array
-        states = [[(r + c) % 2 == 1 for c in range(n)] for r in range(n)]
-        if n <= 16:
-            return (f"{n}x{n} sub-array read (array.static_read_netlist, op)",
-                    array.static_read_netlist(n, n, states, row=1, col=1))
-        # full per-cell wire segments plus a 64-row decoder take minutes in ngspice 39
-        # (see the module docstring): lump 16 pitches per R-C segment, ideal RWL drive
-        return (f"{n}x{n} sub-array read (16 pitches per wire segment, no decoder, op)",
-                array.static_read_netlist(n, n, states, row=1, col=1, decoder=False,
-                                          cells_per_segment=16))
-    return (f"STAND-IN: column of {n} static cells (array.py missing), op",
-            _column_stand_in(n))
+    from spincim.netlists import array
+    states = [[(r + c) % 2 == 1 for c in range(n)] for r in range(n)]
+    if n <= 16:
+        return (f"{n}x{n} sub-array read (array.static_read_netlist, op)",
+                array.static_read_netlist(n, n, states, row=1, col=1))
+    # full per-cell wire segments plus a 64-row decoder take minutes in ngspice 39
+    # (see the module docstring): lump 16 pitches per R-C segment, ideal RWL drive
+    return (f"{n}x{n} sub-array read (16 pitches per wire segment, no decoder, op)",
+            array.static_read_netlist(n, n, states, row=1, col=1, decoder=False,
+                                      cells_per_segment=16))
 
 
 def _timed(worker: ngspice.Worker, text: str, analysis=None, repeat: int = 1) -> float:
@@ -94,12 +72,15 @@ def main() -> None:
             out[f"subarray_{n}x{n}_label"] = label
             print(f"{label}: {wall:.3f} s ({len(text.splitlines())} netlist lines)")
 
+    from spincim.characterize import driver
+    from spincim.characterize.executor import LocalExecutor
     from spincim.netlists import write_driver as W
-    t0 = time.perf_counter()
-    device = W.calibrate_buffer_device(cfg=W.PROGRAM_ONLY)
-    out["driver_calibration_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    rows = W.sweep(device, W.PROGRAM_ONLY, workers=2)
+    with LocalExecutor(2) as ex:
+        t0 = time.perf_counter()
+        device = driver.calibrate_buffer_device(cfg=W.PROGRAM_ONLY, executor=ex)
+        out["driver_calibration_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        rows = driver.sweep(device, W.PROGRAM_ONLY, executor=ex)
     out["driver_sweep_s"] = time.perf_counter() - t0
     print(f"driver calibration: {out['driver_calibration_s']:.2f} s; driver sweep "
           f"(10 transients, 2 workers): {out['driver_sweep_s']:.2f} s; switched = "

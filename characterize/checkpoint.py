@@ -34,7 +34,7 @@ import numpy as np
 from ..errors import ParameterError
 from . import opdata
 
-__all__ = ["Checkpoint", "parameters_hash", "canonical", "open_checkpoint", "checkpoint_scope",
+__all__ = ["Checkpoint", "Section", "parameters_hash", "canonical", "open_checkpoint", "checkpoint_scope",
            "DATACLASSES"]
 
 #: checkpoint file layout version; bump on any incompatible change
@@ -271,6 +271,10 @@ class Checkpoint:
                                     "ORDER BY idx", (stage,)).fetchall()
         return {idx: loads(text, blob) for idx, text, blob in rows}
 
+    def section(self, prefix: str) -> Section:
+        """The stages of one part of this run (see :class:`Section`)."""
+        return Section(self, prefix)
+
     def count(self, stage: str | None = None) -> int:
         """Number of stored chunks (of ``stage``, or all)."""
         with self._lock:
@@ -280,15 +284,47 @@ class Checkpoint:
                                     (stage,)).fetchone()[0]
 
 
-def open_checkpoint(path: str | os.PathLike | Checkpoint | None, *, kind: str,
-                    parameters: dict) -> Checkpoint | None:
+class Section:
+    """The stages of one part of a larger run inside its :class:`Checkpoint`.
+
+    A LUT build runs the sense Monte Carlo and every characterization step on one
+    checkpoint; each part sees its own stages (``prefix/stage``). The parent's key covers
+    every parameter of the whole run, so a section is never checked again.
+    """
+
+    def __init__(self, parent: Checkpoint | Section, prefix: str) -> None:
+        self.parent, self.prefix = parent, str(prefix)
+        self.path, self.kind = parent.path, parent.kind
+
+    def _stage(self, stage: str) -> str:
+        return f"{self.prefix}/{stage}"
+
+    def put(self, stage: str, index: int, value: Any) -> None:
+        self.parent.put(self._stage(stage), index, value)
+
+    def get(self, stage: str, index: int, default: Any = None) -> Any:
+        return self.parent.get(self._stage(stage), index, default)
+
+    def done(self, stage: str) -> dict[int, Any]:
+        return self.parent.done(self._stage(stage))
+
+    def count(self, stage: str | None = None) -> int:
+        return self.parent.count(None if stage is None else self._stage(stage))
+
+    def section(self, prefix: str) -> Section:
+        """A section inside this one."""
+        return Section(self, prefix)
+
+
+def open_checkpoint(path: str | os.PathLike | Checkpoint | Section | None, *, kind: str,
+                    parameters: dict) -> Checkpoint | Section | None:
     """``path`` opened as the checkpoint of a ``kind`` run (None: no checkpoint).
 
     An already open :class:`Checkpoint` is returned as is after checking it belongs to
-    the same run.
+    the same run; a :class:`Section` of a larger run is returned as is.
     """
-    if path is None:
-        return None
+    if path is None or isinstance(path, Section):
+        return path
     if isinstance(path, Checkpoint):
         if path.kind != kind or path.key != parameters_hash(parameters):
             raise ParameterError("checkpoint", f"{str(path.path)!r} is open for another run")
@@ -305,5 +341,5 @@ def checkpoint_scope(path: str | os.PathLike | Checkpoint | None, *, kind: str,
     try:
         yield store
     finally:
-        if store is not None and store is not path:
+        if store is not None and store is not path and isinstance(store, Checkpoint):
             store.close()

@@ -22,6 +22,9 @@ Methods
     ``builder(item)`` -> netlist text, built and simulated where the chunk runs; returns
     the vectors (``dict[str, ndarray]``) of each item. ``builder`` must be a
     module-level function (pickled by reference).
+``run_jobs(jobs)``
+    Ready :class:`~spincim.netlists.ngspice.Job` s (or netlist objects / text with their
+    own analysis lines); the vectors of each, in order.
 ``map(fn, items)``
     ``fn(item)`` for pure-numpy work (LLGS ensembles, whole characterization steps).
     Inside ``fn``, :func:`process_worker` gives a persistent ngspice process of the
@@ -65,11 +68,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .. import limits
 from ..errors import ParameterError, SimulationError, SimulationTimeout, SpincimError
 
 __all__ = ["Executor", "LocalExecutor", "DaskExecutor", "ExecutorReport", "make_executor",
            "executor_scope", "process_worker", "close_process_worker", "check_scheduler",
-           "DEFAULT_TIMEOUT_S"]
+           "run_netlist", "DEFAULT_TIMEOUT_S"]
 
 #: default time limit of one chunk (s)
 DEFAULT_TIMEOUT_S = 600.0
@@ -163,6 +167,15 @@ def _dask_chunk(builder, item, vectors, timeout_s, memory_limit_bytes):
     return _run_chunk(worker, builder, item, vectors, timeout_s)
 
 
+def _job(item):
+    """Builder of :meth:`Executor.run_jobs`: the item is already the job."""
+    return item
+
+
+def _ngspice_version_task() -> str:
+    return process_worker().ngspice_version
+
+
 def _dask_map(fn, item):
     try:
         return fn(item), 1
@@ -214,6 +227,21 @@ class Executor(abc.ABC):
         return self._drive(lambda todo, done: self._run_built(builder, todo, wanted, timeout,
                                                               done, name),
                            list(items), on_result, return_exceptions, checkpoint, name)
+
+    def run_jobs(self, jobs: Sequence, *, timeout_s: float | None = None,
+                 on_result: Callable | None = None, return_exceptions: bool = False,
+                 checkpoint=None, stage: str | None = None) -> list:
+        """Vectors of every :class:`~spincim.netlists.ngspice.Job` (or netlist), in order."""
+        from ..netlists import ngspice
+
+        items = [j if isinstance(j, ngspice.Job) else ngspice.Job(j) for j in jobs]
+        return self.run_built(_job, items, timeout_s=timeout_s, on_result=on_result,
+                              return_exceptions=return_exceptions, checkpoint=checkpoint,
+                              stage=stage or "jobs")
+
+    @abc.abstractmethod
+    def ngspice_version(self) -> str:
+        """Major version of the ngspice the workers run, e.g. ``"39"``."""
 
     def map(self, fn: Callable, items: Sequence, *, on_result: Callable | None = None,
             return_exceptions: bool = False, checkpoint=None,
@@ -272,10 +300,8 @@ class LocalExecutor(Executor):
     def __init__(self, workers: int | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S,
                  memory_limit_bytes: int | None = None) -> None:
         super().__init__(timeout_s=timeout_s, memory_limit_bytes=memory_limit_bytes)
-        count = (os.cpu_count() or 1) if workers is None else workers
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ParameterError("workers", f"must be an integer >= 1, got {workers!r}")
-        self.workers = count
+        limits.check_workers("workers", workers)
+        self.workers = (os.cpu_count() or 1) if workers is None else int(workers)
         self._pool: list = []
         self._mapped = False
 
@@ -285,7 +311,18 @@ class LocalExecutor(Executor):
         while len(self._pool) < n:
             self._pool.append(ngspice.Worker(timeout_s=self.timeout_s,
                                              memory_limit_bytes=self.memory_limit_bytes))
+        launched = [w for w in self._pool[:n] if w._spawn()]
+        for worker in launched:  # the processes start in parallel (~0.6 s each)
+            worker._await_ready()
         return self._pool[:n]
+
+    def ngspice_version(self) -> str:
+        return self._ngspice_workers(1)[0].ngspice_version
+
+    def start(self) -> LocalExecutor:
+        """Start every ngspice process now (in parallel) instead of at first use."""
+        self._ngspice_workers(self.workers)
+        return self
 
     def close(self) -> None:
         for worker in self._pool:
@@ -358,9 +395,8 @@ class DaskExecutor(Executor):
         self._cluster = None
         self._config = None
         if scheduler == "local":
-            count = 2 if workers is None else workers
-            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-                raise ParameterError("workers", f"must be an integer >= 1, got {workers!r}")
+            limits.check_workers("workers", workers)
+            count = 2 if workers is None else int(workers)
             # the ngspice process is a child of the Dask worker process: the worker must
             # not be daemonic; the nanny reads this at every (re)start of a worker, so it
             # holds for the executor's lifetime (undone in close), not for the process
@@ -388,6 +424,9 @@ class DaskExecutor(Executor):
         config, self._config = getattr(self, "_config", None), None
         if config is not None:
             config.__exit__(None, None, None)
+
+    def ngspice_version(self) -> str:
+        return self.client.submit(_ngspice_version_task, pure=False).result()
 
     def worker_pids(self) -> dict[str, int]:
         """Process id of every Dask worker (address -> pid)."""
@@ -476,3 +515,16 @@ def executor_scope(executor: Executor | None = None, *, scheduler: str | None = 
         yield made
     finally:
         made.close()
+
+
+def run_netlist(netlist, analysis: str | None = None, *, vectors: Sequence[str] | None = None,
+                timeout_s: float = 120.0) -> dict:
+    """Run one netlist in a fresh one-worker :class:`LocalExecutor` (about 1 s start-up).
+
+    For single checks and examples; anything repeated belongs on one executor.
+    """
+    from ..netlists import ngspice
+
+    job = ngspice.Job(netlist, analysis, None if vectors is None else tuple(vectors))
+    with LocalExecutor(1, timeout_s=timeout_s) as ex:
+        return ex.run_jobs([job])[0]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..errors import ParameterError
 from . import sense_margin as sm
+
+#: largest fan-in swept (the sense Monte Carlo netlist grows with it; IMCE uses 2)
+MAX_FAN_IN = 8
 
 
 def sweep(base: sm.SenseSetup, *, max_fan_in: int, trials: int, seed: int,
@@ -19,6 +23,10 @@ def sweep(base: sm.SenseSetup, *, max_fan_in: int, trials: int, seed: int,
     where each op holds ``margin_v`` (worst trial), ``margin_3sigma_v`` (mean - 3 sigma of
     the closest state), ``failures`` and ``failure_rate`` per K.
     """
+    if isinstance(max_fan_in, bool) or not isinstance(max_fan_in, int) \
+            or not 2 <= max_fan_in <= MAX_FAN_IN:
+        raise ParameterError("max_fan_in", f"must be a fan-in between 2 and {MAX_FAN_IN}, "
+                             f"got {max_fan_in!r}")
     ks = list(range(2, max_fan_in + 1))
     out = {"fan_in": ks, "trials": trials, "seed": seed}
     for op in ("and", "or"):

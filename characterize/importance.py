@@ -48,9 +48,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
+from .. import limits
 from ..devices import mtj as M
 from ..errors import ParameterError
 from . import sampling, sense_margin as sm, sense_model
+from .executor import executor_scope, process_worker
 
 #: samples per netlist (as the brute-force Monte Carlo)
 CHUNK_TRIALS = sm.CHUNK_TRIALS
@@ -113,14 +115,13 @@ class Calibration:
     v_ref_v: dict
 
 
-def calibrate(setup: sm.SenseSetup, worker=None) -> Calibration:
+def calibrate(setup: sm.SenseSetup, executor=None) -> Calibration:
     """Nominal SPICE run of :func:`.sense_margin.chunk_netlist` (plus +-3 sigma_Vth)."""
-    from ..netlists import ngspice
-
     s = _sigma_vth(setup)
     offsets = (0.0, _VTH_FIT_SIGMA * s, -_VTH_FIT_SIGMA * s) if s > 0 else (0.0,)
     text = sm.chunk_netlist(setup, _nominal_draws(setup, offsets))
-    vec = worker.run(text) if worker is not None else ngspice.run(text)
+    with executor_scope(executor, workers=1) as ex:
+        vec = ex.run_jobs([text], timeout_s=600, stage="importance:calibration")[0]
     mtj = setup.device.mtj
     r_p, vh = M.r_p_ohm(mtj), mtj.v_half_v
     g_cells, dg_cells = [], []
@@ -384,9 +385,9 @@ def _sample_chunk(problem: StateProblem, centers, weights, chunk: sampling.Chunk
 
 
 def estimate_state(setup: sm.SenseSetup, op: str, states, *, samples: int, seed: int,
-                   method: str = "spice", workers: int = 1,
-                   chunk_trials: int = CHUNK_TRIALS, calib: Calibration | None = None,
-                   pool=None) -> dict:
+                   method: str = "spice", chunk_trials: int = CHUNK_TRIALS,
+                   calib: Calibration | None = None, executor=None,
+                   checkpoint=None) -> dict:
     """Importance-sampling p_fail of one op on one stored pattern (JSON-ready dict).
 
     ``method``: ``"spice"`` (samples evaluated by the ngspice sweep netlist) or
@@ -399,11 +400,12 @@ def estimate_state(setup: sm.SenseSetup, op: str, states, *, samples: int, seed:
     """
     if method not in ("spice", "model"):
         raise ParameterError("method", f"must be 'spice' or 'model', got {method!r}")
+    limits.check_count("samples", samples)
     start = time.perf_counter()
     states = tuple(bool(s) for s in states)
     work = _chunks(samples, _state_seed(seed, op, states), chunk_trials)
     if calib is None:
-        calib = calibrate(setup, pool.workers[0] if pool is not None else None)
+        calib = calibrate(setup, executor)
     problem = StateProblem(setup, op, states, calib)
     points = problem.design_points()
     out = {"n": samples, "variables": [f"{k}{j}" for k, j in problem.variables]}
@@ -418,7 +420,7 @@ def estimate_state(setup: sm.SenseSetup, op: str, states, *, samples: int, seed:
         margins = [problem.model_margin(z) for z, _ in sampled]
     else:
         margins, failed_trials = _spice_margins(problem, [z for z, _ in sampled], work,
-                                                workers, pool)
+                                                executor, checkpoint)
     m = np.concatenate(margins)
     logw = np.concatenate([lw for _, lw in sampled])
     ok = np.isfinite(m)
@@ -434,35 +436,42 @@ def estimate_state(setup: sm.SenseSetup, op: str, states, *, samples: int, seed:
     return _jsonify(out)
 
 
-def _spice_margins(problem: StateProblem, zs, work, workers: int, pool):
-    from ..netlists import ngspice
+def _chunk_netlist(item) -> str:
+    """Executor builder: the sweep netlist of (setup, draws), built in the worker."""
+    setup, draws = item
+    return sm.chunk_netlist(setup, draws)
 
+
+def _rescue(item) -> tuple[dict, int]:
+    """Executor task: :func:`.sense_margin.rescue` of a failed chunk on this process."""
+    setup, draws = item
+    return sm.rescue(setup, draws, process_worker())
+
+
+def _spice_margins(problem: StateProblem, zs, work, executor, checkpoint=None):
     setup = problem.setup
-
-    def make_job(item):
-        return ngspice.Job(sm.chunk_netlist(setup, problem.draws(item[0])))
-
-    def body(p):
-        results = p.run_each(list(zip(zs, work)), make_job, return_exceptions=True)
-        margins, failed = [], 0
-        for vectors, z, chunk in zip(results, zs, work):
-            if isinstance(vectors, Exception):
-                volts, bad = sm.rescue(setup, problem.draws(z), p.workers[0])
-                failed += bad
-            else:
-                volts = sm.trim(vectors, setup, chunk.size)
-            margins.append(problem.spice_margin(volts))
-        return margins, failed
-
-    if pool is not None:
-        return body(pool)
-    with ngspice.WorkerPool(workers, timeout_s=600) as p:
-        return body(p)
+    items = [(setup, problem.draws(z)) for z in zs]
+    stage = f"{problem.op}:{state_key(problem.states)}"
+    with executor_scope(executor) as ex:
+        results = ex.run_built(_chunk_netlist, items, timeout_s=600, return_exceptions=True,
+                               checkpoint=checkpoint, stage=stage)
+        bad = [k for k, r in enumerate(results) if isinstance(r, Exception)]
+        rescued = dict(zip(bad, ex.map(_rescue, [items[k] for k in bad],
+                                       stage="importance:rescue")))
+    margins, failed = [], 0
+    for k, (vectors, chunk) in enumerate(zip(results, work)):
+        if k in rescued:
+            volts, n_bad = rescued[k]
+            failed += n_bad
+        else:
+            volts = sm.trim(vectors, setup, chunk.size)
+        margins.append(problem.spice_margin(volts))
+    return margins, failed
 
 
 # ------------------------------------------------------------------------ brute force
 def brute_force_state(setup: sm.SenseSetup, op: str, states, *, trials: int, seed: int,
-                      method: str = "spice", workers: int = 1) -> dict:
+                      method: str = "spice", executor=None) -> dict:
     """Plain Monte Carlo of one op / pattern, with a Wilson 95 % CI (for validation).
 
     ``"spice"`` runs :func:`.sense_margin.simulate` (the ``spincim mc sense`` engine);
@@ -471,8 +480,9 @@ def brute_force_state(setup: sm.SenseSetup, op: str, states, *, trials: int, see
     start = time.perf_counter()
     states = tuple(bool(s) for s in states)
     if method == "spice":
-        volts, failed = sm.simulate(setup, trials=trials, seed=seed, workers=workers)
-        problem = StateProblem(setup, op, states, calibrate(setup))
+        with executor_scope(executor) as ex:
+            volts, failed = sm.simulate(setup, trials=trials, seed=seed, executor=ex)
+            problem = StateProblem(setup, op, states, calibrate(setup, ex))
         m = problem.spice_margin(volts)
     elif method == "model":
         failed = 0
@@ -497,29 +507,34 @@ def brute_force_state(setup: sm.SenseSetup, op: str, states, *, trials: int, see
 
 # --------------------------------------------------------------------------- all ops
 def run(setup: sm.SenseSetup, *, samples: int, seed: int, ops=sm.OPS,
-        method: str = "spice", workers: int = 1, progress=None) -> dict:
+        method: str = "spice", executor=None, progress=None, checkpoint=None) -> dict:
     """IS p_fail of every op and stored pattern (JSON-ready).
 
     ``{"method", "samples", "seed", "wall_s", "ops": {op: {"states": {state: {...}},
     "p_fail", "ci95", "p_fail_max", "worst_state", "aggregate"}}}``. The op's
     ``p_fail`` is the MEAN over its stored patterns (the failure probability of a read
     of a uniformly random pattern; the states are estimated independently, so its CI
-    combines their standard errors); ``p_fail_max`` is the worst pattern.
+    combines their standard errors); ``p_fail_max`` is the worst pattern. SPICE samples
+    run on ``executor`` (:mod:`.executor`; a local one if None); with ``checkpoint`` (a
+    path) finished sample chunks are stored and a re-run resumes from them.
     """
-    from ..netlists import ngspice
+    from .. import __version__
+    from . import checkpoint as ckpt
 
+    limits.check_count("samples", samples)
     start = time.perf_counter()
     for op in ops:
         op_states(setup, op)
 
-    def body(pool):
-        calib = calibrate(setup, pool.workers[0] if pool is not None else None)
+    def body(ex, store=None):
+        calib = calibrate(setup, ex) if method == "spice" else calibrate(setup)
         result = {}
         for op in ops:
             per_state = {}
             for states in op_states(setup, op):
                 r = estimate_state(setup, op, states, samples=samples, seed=seed,
-                                   method=method, workers=workers, calib=calib, pool=pool)
+                                   method=method, calib=calib, executor=ex,
+                                   checkpoint=store)
                 per_state[state_key(states)] = r
                 if progress is not None:
                     progress(op, state_key(states), r)
@@ -534,9 +549,12 @@ def run(setup: sm.SenseSetup, *, samples: int, seed: int, ops=sm.OPS,
                           "p_fail_max": float(ps.max()), "worst_state": worst}
         return result
 
+    params = {"setup": setup, "samples": samples, "seed": seed, "ops": list(ops),
+              "chunk_trials": CHUNK_TRIALS, "spincim_version": __version__}
     if method == "spice":
-        with ngspice.WorkerPool(workers, timeout_s=600) as pool:
-            ops_out = body(pool)
+        with ckpt.checkpoint_scope(checkpoint, kind="mc importance", parameters=params) as store, \
+                executor_scope(executor) as ex:
+            ops_out = body(ex, store)
     else:
         ops_out = body(None)
     return _jsonify({"method": method, "samples": samples, "seed": seed,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import limits
 from ..devices import llg, switching
 from ..devices import mtj as M
 from ..errors import ParameterError
@@ -148,6 +149,9 @@ def run(setup: MajoritySetup, *, trials: int, seed: int, temperature_k: float = 
     from . import checkpoint as ckpt
     from .executor import executor_scope
 
+    limits.check_count("trials", trials)
+    limits.check_temperature_k("temperature_k", temperature_k)
+    limits.check_workers("workers", workers)
     start = time.perf_counter()
     d = draw(setup, trials, seed)
     counts = list(range(wd.N_INPUTS + 1))

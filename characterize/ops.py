@@ -6,7 +6,9 @@ for the transistor cards). Energies are the integral of the power delivered by E
 independent source of the testbench (each voltage source: (v(n+) - v(n-)) x its current
 out of n+; each current source ``I n1 n2``: I x (v(n2) - v(n1)), the ideal read/reference
 current sources included), summed with sign, over the operation window stated in
-``criterion``. Independent transients run in parallel on a :class:`ngspice.WorkerPool`.
+``criterion``. Independent transients run in parallel on the one runner
+(:mod:`spincim.characterize.executor`): pass ``executor=`` (and ``checkpoint=``) to share
+it with the rest of a build.
 
 * :func:`read_ops` -- IMCE column reads (``read``, ``and2``, ``or2``) and CORN ``xnor2``
   with the StrongARM latch of :func:`spincim.netlists.cell.read_bench`. The bench's DC read
@@ -14,7 +16,7 @@ current sources included), summed with sign, over the operation window stated in
   develops from 0 V); the clock falls at :data:`T_READ_S` + :data:`T_BL_WAIT_S`.
 * :func:`write_ops` -- one 2T1R cell with the LLGS macromodel (0 K, 300 K rms tilt)
   driven at the IMCE write current (120 uA) by the write voltage of
-  :func:`spincim.netlists.array.calibrate_write_voltage`'s method.
+  :func:`spincim.characterize.calibration.write_voltages`.
 * :func:`majority_ops` -- CORN's nine-NMOS majority write driver into the buffer cell
   (:mod:`spincim.netlists.write_driver`): PRESET, PROGRAM over ``n_on`` and the
   max-pool threshold write.
@@ -23,7 +25,6 @@ current sources included), summed with sign, over the operation window stated in
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,15 +33,16 @@ import numpy as np
 from ..devices import mtj as M
 from ..devices import switching
 from ..devices.technology import Technology, technology
-from ..errors import ParameterError
 from ..netlists import array as arr
 from ..netlists import cell as cellmod
 from ..netlists import mtj_macro, ngspice
 from ..netlists import spice_text as st
 from ..netlists import write_driver as wd
+from . import calibration
+from .executor import executor_scope
 from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 
-__all__ = ["read_ops", "write_ops", "majority_ops", "all_ops", "source_power_w",
+__all__ = ["read_ops", "write_ops", "majority_ops", "source_power_w",
            "source_energy_j", "vdd_axis",
            "temperature_axis", "read_netlist", "read_measure", "write_netlist",
            "T_READ_S", "T_BL_WAIT_S", "T_LATCH_WAIT_S", "DECISION_MARGIN_S",
@@ -69,7 +71,7 @@ READ_PATTERNS = (
 WRITE_T0_S = 0.1e-9
 WRITE_EDGE_S = 50e-12
 WRITE_PULSE_S = 7e-9
-#: column height used for the write-voltage calibration wire (as calibrate_write_voltage)
+#: column height used for the write-voltage calibration wire
 WRITE_N_ROWS = 4
 
 
@@ -94,62 +96,13 @@ def _with_vdd(tech: Technology, vdd_v: float) -> Technology:
     return dataclasses.replace(tech, vdd_v=float(vdd_v))
 
 
-def _add_temp(text: str, temperature_k: float) -> str:
-    """Insert a ``.temp`` line (Celsius) right after the title."""
-    title, rest = text.split("\n", 1)
-    return st.check_netlist(f"{title}\n{st.temperature(temperature_k - 273.15)}\n{rest}")
-
-
-_SUBCKT_RE = re.compile(r"^\s*\.(subckt|ends)\b", re.I)
-_PWL_RE = re.compile(r"pwl\s*\(([^)]*)\)", re.I)
-
-
-def _sources(text: str) -> list[tuple[str, str, str, str]]:
-    """Top-level independent sources: (kind 'v'/'i', lower name, n+, n-)."""
-    out, depth = [], 0
-    for line in text.splitlines()[1:]:
-        m = _SUBCKT_RE.match(line)
-        if m:
-            depth += 1 if m.group(1).lower() == "subckt" else -1
-            continue
-        if depth or not line.strip() or line.lstrip()[0] in "*.+":
-            continue
-        tok = line.split()
-        if tok[0][0].lower() in "vi" and len(tok) >= 3:
-            out.append((tok[0][0].lower(), tok[0].lower(), tok[1].lower(), tok[2].lower()))
-    return out
-
-
-def _isource_waveform(text: str, name: str, t: np.ndarray) -> np.ndarray:
-    """Current of an independent current source (dc value or pwl) on the time grid."""
-    for line in text.splitlines():
-        tok = line.split()
-        if tok and tok[0].lower() == name:
-            m = _PWL_RE.search(line)
-            if m:
-                nums = [float(x) for x in m.group(1).replace(",", " ").split()]
-                return np.interp(t, nums[0::2], nums[1::2])
-            return np.full_like(t, float(tok[tok.index("dc") + 1]) if "dc" in
-                                [x.lower() for x in tok] else float(tok[3]))
-    raise ParameterError("source", f"no current source {name!r} in the netlist")
-
-
-def _switching_sources(text: str) -> set[str]:
-    """Lower-case names of top-level voltage sources with a pwl/pulse waveform."""
-    names = set()
-    for line in text.splitlines()[1:]:
-        tok = line.split()
-        if tok and tok[0][0].lower() == "v" and re.search(r"\b(pwl|pulse)\s*\(", line, re.I):
-            names.add(tok[0].lower())
-    return names
-
-
-def source_power_w(text: str, vec) -> tuple[np.ndarray, dict, dict]:
+def source_power_w(netlist: st.Netlist, vec) -> tuple[np.ndarray, dict, dict]:
     """(time, power delivered by each top-level source, current delivered by each).
 
     Voltage source ``V n+ n- ...``: i = -i(V#branch) (ngspice's branch current flows from
     n+ through the source to n-), p = (v(n+) - v(n-)) i. Current source ``I n1 n2 ...``
-    (I flows n1 -> source -> n2): i = I, p = I (v(n2) - v(n1)).
+    (I flows n1 -> source -> n2): i = I, p = I (v(n2) - v(n1)). The sources are the ones
+    the netlist's builders declared (:class:`~spincim.netlists.spice_text.Netlist`).
     """
     t = np.asarray(vec["time"], float)
 
@@ -157,13 +110,13 @@ def source_power_w(text: str, vec) -> tuple[np.ndarray, dict, dict]:
         return np.zeros_like(t) if node == "0" else np.asarray(vec[node], float)
 
     power, current = {}, {}
-    for kind, name, n1, n2 in _sources(text):
-        if kind == "v":
-            current[name] = -np.asarray(vec[f"{name}#branch"], float)
-            power[name] = (v(n1) - v(n2)) * current[name]
+    for src in netlist.sources:
+        if src.kind == "v":
+            current[src.name] = -np.asarray(vec[f"{src.name}#branch"], float)
+            power[src.name] = (v(src.n_plus) - v(src.n_minus)) * current[src.name]
         else:
-            current[name] = _isource_waveform(text, name, t)
-            power[name] = current[name] * (v(n2) - v(n1))
+            current[src.name] = src.waveform(t)
+            power[src.name] = current[src.name] * (v(src.n_minus) - v(src.n_plus))
     return t, power, current
 
 
@@ -173,7 +126,8 @@ def _charge(t, i, t0, t1) -> tuple[float, float]:
             integrate_power_j(t, np.maximum(-i, 0.0), t0, t1))
 
 
-def source_energy_j(text: str, vec, windows: Sequence[tuple[float, float]]) -> tuple[float, dict]:
+def source_energy_j(netlist: st.Netlist, vec,
+                    windows: Sequence[tuple[float, float]]) -> tuple[float, dict]:
     """Energy of every source over the union of ``windows`` (J): total and per source.
 
     DC voltage sources and current sources: the signed integral of their power. Switching
@@ -184,29 +138,16 @@ def source_energy_j(text: str, vec, windows: Sequence[tuple[float, float]]) -> t
     cycle, so an edge that only discharges, like the clock falling into evaluation, is
     still charged its recharge cost).
     """
-    t, power, current = source_power_w(text, vec)
-    switching_names = _switching_sources(text)
+    t, power, current = source_power_w(netlist, vec)
     parts = {}
-    for name, p in power.items():
-        if name in switching_names:
-            v_h = _source_high_v(text, name)
-            q = np.sum([_charge(t, current[name], a, b) for a, b in windows], axis=0)
-            parts[name] = v_h * float(np.max(q))
+    for src in netlist.sources:
+        if src.kind == "v" and src.switching:
+            q = np.sum([_charge(t, current[src.name], a, b) for a, b in windows], axis=0)
+            parts[src.name] = src.high_level * float(np.max(q))
         else:
-            parts[name] = float(sum(integrate_power_j(t, p, a, b) for a, b in windows))
+            parts[src.name] = float(sum(integrate_power_j(t, power[src.name], a, b)
+                                        for a, b in windows))
     return float(sum(parts.values())), parts
-
-
-def _source_high_v(text: str, name: str) -> float:
-    """Largest |level| of a pwl/pulse voltage source, read from its line."""
-    for line in text.splitlines():
-        tok = line.split()
-        if tok and tok[0].lower() == name:
-            m = re.search(r"(pwl|pulse)\s*\(([^)]*)\)", line, re.I)
-            nums = [float(x) for x in m.group(2).replace(",", " ").split()]
-            levels = nums[1::2] if m.group(1).lower() == "pwl" else nums[:2]
-            return max(abs(x) for x in levels)
-    raise ParameterError("source", f"no voltage source {name!r} in the netlist")
 
 
 def _first_crossing(t, y, level, t_from, rising: bool | None = None) -> float:
@@ -233,29 +174,23 @@ def _first_crossing(t, y, level, t_from, rising: bool | None = None) -> float:
 
 # ----------------------------------------------------------------------------- reads
 def read_netlist(states, op: str, *, tech: Technology, temperature_k: float,
-                 i_read_a: float = cellmod.READ_CURRENT_A, c_bl_f: float = 10e-15) -> str:
-    """:func:`cell.read_bench` with the sense amp, read/reference currents as steps at
+                 i_read_a: float = cellmod.READ_CURRENT_A,
+                 c_bl_f: float = 10e-15) -> st.Netlist:
+    """:func:`cell.read_circuit` with the sense amp, read/reference currents as steps at
     :data:`T_READ_S` and a ``.temp`` line."""
     t_eval = T_READ_S + T_BL_WAIT_S
-    text = cellmod.read_bench(states, op, tech=tech, i_read_a=i_read_a, sense_amp=True,
-                              c_bl_f=c_bl_f, t_eval_s=t_eval,
-                              t_stop_s=t_eval + T_LATCH_WAIT_S)
-    step = (f"pwl(0 0 {st.fmt_number(T_READ_S)} 0 "
-            f"{st.fmt_number(T_READ_S + T_READ_RISE_S)} {st.fmt_number(i_read_a)})")
-    lines = []
-    for line in text.splitlines():
-        tok = line.split()
-        if tok and tok[0].lower() in ("iread", "iref", "ireflo", "irefhi"):
-            line = f"{tok[0]} {tok[1]} {tok[2]} dc 0 {step}"
-        lines.append(line)
-    return _add_temp("\n".join(lines), temperature_k)
+    return cellmod.read_circuit(states, op, tech=tech, i_read_a=i_read_a, sense_amp=True,
+                                c_bl_f=c_bl_f, t_eval_s=t_eval,
+                                t_stop_s=t_eval + T_LATCH_WAIT_S,
+                                read_step_s=(T_READ_S, T_READ_RISE_S),
+                                temperature_k=temperature_k)
 
 
 def _latches(op: str) -> tuple[str, ...]:
     return ("xsalo", "xsahi") if op == "xnor" else ("xsa",)
 
 
-def read_measure(text: str, vec, op: str, vdd_v: float) -> dict:
+def read_measure(netlist: st.Netlist, vec, op: str, vdd_v: float) -> dict:
     """Bit-line development time, latch decision time and the energy of one read.
 
     t_bl: from the read-current start (:data:`T_READ_S`) to v(rbl) reaching 90 % of its
@@ -281,7 +216,7 @@ def read_measure(text: str, vec, op: str, vdd_v: float) -> dict:
     if abs(out_after - out_before) > 0.5 * vdd_v:
         ends.append(_first_crossing(t, out, 0.5 * vdd_v, t_edge))
     t_latch = max(ends) - t_edge
-    e, _ = source_energy_j(text, vec, [(T_READ_S, T_READ_S + t_bl),
+    e, _ = source_energy_j(netlist, vec, [(T_READ_S, T_READ_S + t_bl),
                                        (t_edge, t_edge + t_latch + DECISION_MARGIN_S)])
     return {"t_bl_s": t_bl, "t_latch_s": t_latch, "latency_s": t_bl + t_latch,
             "energy_j": e, "out_v": out_after, "v_rbl_v": v_final}
@@ -311,8 +246,8 @@ def _read_vectors(op: str) -> tuple[str, ...]:
 
 def read_ops(tech_name: str = "45nm", *, vdd_values=None,
              temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
-             workers: int = 2, i_read_a: float = cellmod.READ_CURRENT_A,
-             c_bl_f: float = 10e-15) -> list[OpCharacterization]:
+             i_read_a: float = cellmod.READ_CURRENT_A, c_bl_f: float = 10e-15,
+             executor=None, checkpoint=None, stage: str = "read_ops") -> list[OpCharacterization]:
     """``read``, ``and2``, ``or2`` (IMCE) and ``xnor2`` (CORN) column reads at ``tech_name``.
 
     Per column operation: latency = bit-line development + latch decision, energy of all
@@ -333,8 +268,8 @@ def read_ops(tech_name: str = "45nm", *, vdd_values=None,
 
     texts = [build(i) for i in items]
     jobs = [ngspice.Job(tx, None, _read_vectors(i[1])) for tx, i in zip(texts, items)]
-    with ngspice.WorkerPool(min(workers, len(jobs)), timeout_s=120) as pool:
-        results = pool.map(jobs)
+    with executor_scope(executor) as ex:
+        results = ex.run_jobs(jobs, timeout_s=120, checkpoint=checkpoint, stage=stage)
     shape = (len(ax_v.values), len(ax_t.values))
     out = []
     for name, op, pats in READ_PATTERNS:
@@ -353,7 +288,7 @@ def read_ops(tech_name: str = "45nm", *, vdd_values=None,
             lat[iv, it] += m["latency_s"] / len(pats)
             if ax_v.values[iv] == ax_v.nominal and it == 0:
                 key = f"{op}_{''.join('1' if s else '0' for s in item[2])}"
-                shas[key] = sha256_text(tx)
+                shas[key] = sha256_text(tx.text)
         out.append(OpCharacterization(
             op=name, axes=(ax_v, ax_t), energy_j=e, latency_s=lat,
             description=(f"{tech_name} column {name} ({'CORN' if op == 'xnor' else 'IMCE'}): "
@@ -375,26 +310,15 @@ def read_ops(tech_name: str = "45nm", *, vdd_values=None,
 
 
 # ----------------------------------------------------------------------------- IMCE write
-def _write_calibration_netlist(bit: int, tech: Technology, temperature_k: float,
-                               device: M.SotDevice) -> str:
-    """:func:`array.write_calibration_netlist` (far end of a :data:`WRITE_N_ROWS` column)
-    with a ``.temp`` line."""
-    r_w = arr.column_wire_r_ohm(tech, WRITE_N_ROWS)
-    return _add_temp(arr.write_calibration_netlist(
-        bit, tech=tech, device=device, r_wire_ohm=r_w, v_max=1.6 * tech.vdd_v), temperature_k)
-
-
-def _write_voltage(vec, i_target_a: float) -> float:
-    """As :func:`array.calibrate_write_voltage`: V at which the swept current = target."""
-    v = np.asarray(vec["v-sweep"], float)
-    i = -np.asarray(vec["vwr#branch"], float)
-    if i[-1] < i_target_a:
-        raise ParameterError("i_target_a", f"{i_target_a:g} A not reachable at {v[-1]:g} V")
-    return float(np.interp(i_target_a, i, v))
+def _write_calibration_point(bit: int, tech: Technology, temperature_k: float,
+                             device: M.SotDevice) -> dict:
+    """:func:`calibration.write_voltages` point: far end of a :data:`WRITE_N_ROWS` column."""
+    return {"bit": bit, "tech": tech, "device": device, "temperature_k": temperature_k,
+            "r_wire_ohm": arr.column_wire_r_ohm(tech, WRITE_N_ROWS), "v_max": 1.6 * tech.vdd_v}
 
 
 def write_netlist(bit: int, v_w: float, *, tech: Technology, temperature_k: float,
-                  device: M.SotDevice | None = None) -> str:
+                  device: M.SotDevice | None = None) -> st.Netlist:
     """One dynamic 2T1R cell at the far end of a :data:`WRITE_N_ROWS` column (the wire
     resistance in series with WBL and SL, as the calibration) written by a ``v_w`` pulse.
 
@@ -409,7 +333,7 @@ def write_netlist(bit: int, v_w: float, *, tech: Technology, temperature_k: floa
     driven, grounded = ("wd", "sd") if bit else ("sd", "wd")
     t0, e, w = WRITE_T0_S, WRITE_EDGE_S, WRITE_PULSE_S
     stop = t0 + w + 2 * e + 0.1e-9
-    lines = [st.include(str(tech.card_path)),
+    lines = [st.temperature(temperature_k - 273.15), st.include(str(tech.card_path)),
              *mtj_macro.dynamic_subckt("mtjd", device, m0=m0),
              *arr.dynamic_cell_subckt("cw", tech, "mtjd"),
              st.vsource_dc("Vwwl", "wwl", "0", tech.vdd_v),
@@ -424,7 +348,7 @@ def write_netlist(bit: int, v_w: float, *, tech: Technology, temperature_k: floa
              st.options(reltol=1e-4, method="gear"),
              st.analysis_line(st.tran(mtj_macro.MAX_STEP_S, stop,
                                       max_step_s=mtj_macro.MAX_STEP_S, uic=True))]
-    return _add_temp(st.netlist(f"spincim IMCE write bit {bit}", lines), temperature_k)
+    return st.circuit(f"spincim IMCE write bit {bit}", lines)
 
 
 _WRITE_VECTORS = ("time", "xc.xmtj.mx", "wd", "sd", "wwl", "vwr#branch", "vgnd#branch",
@@ -433,8 +357,8 @@ _WRITE_VECTORS = ("time", "xc.xmtj.mx", "wd", "sd", "wwl", "vwr#branch", "vgnd#b
 
 def write_ops(tech_name: str = "45nm", *, vdd_values=None,
               temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
-              workers: int = 2,
-              i_write_a: float = M.IMCE_WRITE_CURRENT_A) -> list[OpCharacterization]:
+              i_write_a: float = M.IMCE_WRITE_CURRENT_A, executor=None, checkpoint=None,
+              stage: str = "write_ops") -> list[OpCharacterization]:
     """``write_p_to_ap`` and ``write_ap_to_p`` of one IMCE cell at ``i_write_a``.
 
     At every (VDD, T) point the write voltage is re-calibrated (DC sweep of the static
@@ -448,15 +372,18 @@ def write_ops(tech_name: str = "45nm", *, vdd_values=None,
     grid = [(iv, it) for iv in range(len(ax_v.values)) for it in range(len(ax_t.values))]
     items = [(bit, iv, it) for bit in (1, 0) for iv, it in grid]
 
-    with ngspice.WorkerPool(min(workers, len(items)), timeout_s=300) as pool:
-        cal = pool.map([ngspice.Job(_write_calibration_netlist(
-            bit, _with_vdd(tech0, ax_v.values[iv]), ax_t.values[it], device), None,
-            ("v-sweep", "vwr#branch")) for bit, iv, it in items])
-        v_ws = [_write_voltage(vec, i_write_a) for vec in cal]
+    with executor_scope(executor) as ex:
+        cal = calibration.write_voltages(
+            [_write_calibration_point(bit, _with_vdd(tech0, ax_v.values[iv]), ax_t.values[it],
+                                      device) for bit, iv, it in items],
+            i_target_a=i_write_a, executor=ex, checkpoint=checkpoint,
+            stage=f"{stage}:calibration")
+        v_ws = [c.v_write_v for c in cal]
         texts = [write_netlist(bit, vw, tech=_with_vdd(tech0, ax_v.values[iv]),
                                temperature_k=ax_t.values[it], device=device)
                  for (bit, iv, it), vw in zip(items, v_ws)]
-        results = pool.map([ngspice.Job(tx, None, _WRITE_VECTORS) for tx in texts])
+        results = ex.run_jobs([ngspice.Job(tx, None, _WRITE_VECTORS) for tx in texts],
+                              timeout_s=300, checkpoint=checkpoint, stage=stage)
     shape = (len(ax_v.values), len(ax_t.values))
     out = []
     t0, t1 = WRITE_T0_S, WRITE_T0_S + 2 * WRITE_EDGE_S + WRITE_PULSE_S
@@ -471,7 +398,7 @@ def write_ops(tech_name: str = "45nm", *, vdd_values=None,
             mx = np.asarray(vec["xc.xmtj.mx"], float)
             lat[iv, it] = _first_crossing(t, mx, 0.0, t0, rising=not bit) - t0
             if ax_v.values[iv] == ax_v.nominal and it == 0:
-                shas[name] = sha256_text(tx)
+                shas[name] = sha256_text(tx.text)
                 vw_nom = vw
         out.append(OpCharacterization(
             op=name, axes=(ax_v, ax_t), energy_j=e, latency_s=lat,
@@ -514,8 +441,8 @@ PRESET_CFG = dict(preset_s=5e-9, settle_s=0.2e-9, program_s=0.2e-9, tail_s=0.1e-
 
 def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
                  temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
-                 workers: int = 2,
-                 counts: Sequence[int] = range(wd.N_INPUTS + 1)) -> list[OpCharacterization]:
+                 counts: Sequence[int] = range(wd.N_INPUTS + 1), executor=None,
+                 checkpoint=None, stage: str = "majority_ops") -> list[OpCharacterization]:
     """``preset``, ``majority_program`` (extra axis ``n_on``) and ``maxpool_write``.
 
     Buffer cell :func:`write_driver.buffer_device`, driver :data:`write_driver.PROGRAM_ONLY`
@@ -542,10 +469,11 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
     for kind, n, iv, it in items:
         c = cfg(iv, **PRESET_CFG) if kind == "preset" else cfg(iv)
         cfgs.append(c)
-        texts.append(_add_temp(wd.tran_netlist(wd.pattern_for_count(n), device, c),
-                               ax_t.values[it]))
-    results = ngspice.run_many([ngspice.Job(tx, None, _MAJ_VECTORS) for tx in texts],
-                               workers=workers, timeout_s=300)
+        texts.append(wd.tran_netlist(wd.pattern_for_count(n), device, c,
+                                     temperature_k=ax_t.values[it]))
+    with executor_scope(executor) as ex:
+        results = ex.run_jobs([ngspice.Job(tx, None, _MAJ_VECTORS) for tx in texts],
+                              timeout_s=300, checkpoint=checkpoint, stage=stage)
     shape = (len(ax_v.values), len(ax_t.values))
     e_pre, l_pre = np.zeros(shape), np.zeros(shape)
     e_prog = np.zeros((*shape, len(counts)))
@@ -566,7 +494,7 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
                 l_pre[iv, it] = c.preset_s + c.edge_s
                 pre_fail.append((ax_v.values[iv], ax_t.values[it]))
             if nominal:
-                shas["preset"] = sha256_text(tx)
+                shas["preset"] = sha256_text(tx.text)
         else:
             t0 = c.program_start_s - c.edge_s
             t1 = c.program_start_s + c.program_s + c.edge_s
@@ -577,7 +505,7 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
             l_prog[iv, it, k] = (ts - c.program_start_s + c.edge_s) if np.isfinite(ts) \
                 else c.program_s + c.edge_s
             if nominal:
-                shas[f"program_n{n}"] = sha256_text(tx)
+                shas[f"program_n{n}"] = sha256_text(tx.text)
     switched_map = {(ax_v.values[iv], ax_t.values[it]):
                     [counts[k] for k in range(len(counts)) if sw[iv, it, k]] for iv, it in grid}
     pc = cfg(0)
@@ -618,26 +546,3 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
                        f"PROGRAM window; latency to m_x crossing 0"),
             netlist_sha256={k: v for k, v in shas.items() if k == "program_n5"}))
     return out
-
-
-def all_ops(tech_name: str = "45nm", *, quick: bool = False,
-            workers: int = 2) -> list[OpCharacterization]:
-    """:func:`read_ops` and :func:`write_ops` at ``tech_name`` plus :func:`majority_ops`
-    at 22 nm."""
-    return [*read_ops(tech_name, quick=quick, workers=workers),
-            *write_ops(tech_name, quick=quick, workers=workers),
-            *majority_ops("22nm", quick=quick, workers=workers)]
-
-
-if __name__ == "__main__":
-    import sys
-    import time
-
-    quick = "--full" not in sys.argv
-    for fn, tn in ((read_ops, "45nm"), (write_ops, "45nm"), (majority_ops, "22nm")):
-        t_start = time.time()
-        res = fn(tn, quick=quick)
-        print(f"# {fn.__name__} {tn} quick={quick}: {time.time() - t_start:.1f} s")
-        for r in res:
-            print(r.op, [a.values for a in r.axes], np.array2string(r.energy_j, precision=4),
-                  np.array2string(r.latency_s, precision=4))

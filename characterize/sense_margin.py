@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import limits
 from ..devices import mtj as M
 from ..devices.technology import Technology, technology
 from ..errors import MemoryLimitError, ParameterError, SimulationTimeout
@@ -460,6 +461,8 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
     from . import checkpoint as ckpt
     from .executor import executor_scope
 
+    limits.check_count("trials", trials)
+    limits.check_workers("workers", workers)
     work = sampling.chunks(trials, seed, chunk_trials)
     refs_per_trial = setup.vth_mismatch  # otherwise every trial has the same references
     names = result_vectors(setup, references=refs_per_trial)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import limits
 from ..devices import switching
 from ..devices.mtj import SotDevice
 from ..errors import ParameterError
@@ -23,10 +24,20 @@ def wer_point(device: SotDevice, *, i_shm_a: float, pulse_s: float, runs: int, s
     there (see :mod:`.executor`); with ``checkpoint`` a finished point is stored and a
     re-run returns it.
     """
+    _check(runs, [i_shm_a], [pulse_s])
     params = _parameters(device, mode="point", currents_a=[i_shm_a], pulses_s=[pulse_s],
                          runs=runs, seed=seed)
     item = (device, float(i_shm_a), float(pulse_s), runs, seed, workers)
     return _run_points([item], params, progress, executor, scheduler, checkpoint)[0]
+
+
+def _check(runs, currents_a, pulses_s) -> None:
+    """The library's ranges (the CLI's too) before any work."""
+    limits.check_count("runs", runs)
+    for i in currents_a:
+        limits.check_current_a("currents_a", i)
+    for p in pulses_s:
+        limits.check_pulse_s("pulses_s", p)
 
 
 def _point(item, progress=None) -> dict:

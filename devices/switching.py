@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from .. import limits
 from ..errors import ParameterError
 from . import llg
 from . import mtj as M
@@ -68,9 +69,13 @@ def switch_ensemble(device: M.SotDevice, *, i_shm_a: float, pulse_s: float, runs
     so the pulse meets the thermal-equilibrium distribution of the P well; at T = 0 the
     start is tilted in-plane by ``tilt_rad`` (default: the 300 K rms angle).
     """
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise ParameterError("runs", f"must be a positive integer, got {runs!r}")
+    limits.check_count("runs", runs)
+    limits.check_current_a("i_shm_a", i_shm_a)
+    limits.check_pulse_s("pulse_s", pulse_s)
+    limits.check_dt_s("dt_s", dt_s)
+    limits.check_steps("pulse_s / dt_s", pulse_s + settle_s, dt_s)
     t_k = device.temperature_k if temperature_k is None else temperature_k
+    limits.check_temperature_k("temperature_k", t_k)
     co = llg.coefficients(device, runs, temperature_k=t_k)
     tilt = rms_thermal_tilt_rad(device) if tilt_rad is None else tilt_rad
     res = pulse_from_p(co, i_shm_a=i_shm_a, pulse_s=pulse_s, seed=seed, tilt_rad=tilt,

@@ -11,26 +11,106 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..characterize.executor import Executor
 from ..characterize.opdata import AreaItem, OpCharacterization
 from ..devices.technology import technology
 from ..errors import LutError
 from . import schema
 
-#: the characterization steps of each technology: (label, module, function name)
-STEPS = {
-    "45nm": (("read / AND / OR / XNOR", "ops", "read_ops"),
-             ("writes", "ops", "write_ops"),
-             ("CMOS gates", "periphery", "gate_ops"),
-             ("lines and decoders", "periphery", "line_ops")),
-    "22nm": (("read / XNOR", "ops", "read_ops"),
-             ("majority driver", "ops", "majority_ops"),
-             ("CMOS gates", "periphery", "gate_ops"),
-             ("lines and decoders", "periphery", "line_ops")),
-}
+@dataclass(frozen=True)
+class BuildContext:
+    """What every LUT build step gets: the node, the build settings and the one runner.
+
+    ``checkpoint`` is the step's own :class:`~spincim.characterize.checkpoint.Section`
+    of the build's checkpoint (None without one): pass it to every executor call.
+    """
+
+    tech_name: str
+    quick: bool
+    seed: int
+    executor: Executor
+    checkpoint: object = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One registered characterization step of :func:`build`."""
+
+    name: str
+    label: str
+    technologies: tuple[str, ...]
+    run: Callable[[BuildContext], list]
+
+
+#: every registered step, in build order (see :func:`step`)
+REGISTRY: dict[str, Step] = {}
+
+
+def step(name: str, label: str, technologies: Sequence[str]):
+    """Register ``fn(ctx) -> list[OpCharacterization]`` as the build step ``name``."""
+    def register(fn):
+        if name in REGISTRY:
+            raise LutError("<build>", f"build step {name!r} registered twice")
+        REGISTRY[name] = Step(name, label, tuple(technologies), fn)
+        return fn
+    return register
+
+
+def steps_for(tech_name: str) -> list[Step]:
+    """The registered steps that characterize ``tech_name``, in build order."""
+    chosen = [s for s in REGISTRY.values() if tech_name in s.technologies]
+    if not chosen:
+        known = sorted({t for s in REGISTRY.values() for t in s.technologies})
+        raise LutError("<build>", f"no characterization plan for {tech_name!r}; "
+                       f"choose from {', '.join(known)}")
+    return chosen
+
+
+@step("read_ops", "read / AND / OR / XNOR", ("45nm",))
+def _read_imce(ctx: BuildContext) -> list:
+    from ..characterize import ops
+    return ops.read_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
+                        checkpoint=ctx.checkpoint)
+
+
+@step("read_xnor", "read / XNOR", ("22nm",))
+def _read_corn(ctx: BuildContext) -> list:
+    from ..characterize import ops
+    return ops.read_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
+                        checkpoint=ctx.checkpoint)
+
+
+@step("write_ops", "writes", ("45nm",))
+def _writes(ctx: BuildContext) -> list:
+    from ..characterize import ops
+    return ops.write_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
+                         checkpoint=ctx.checkpoint)
+
+
+@step("majority_ops", "majority driver", ("22nm",))
+def _majority(ctx: BuildContext) -> list:
+    from ..characterize import ops
+    return ops.majority_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
+                            checkpoint=ctx.checkpoint)
+
+
+@step("gate_ops", "CMOS gates", ("45nm", "22nm"))
+def _gates(ctx: BuildContext) -> list:
+    from ..characterize import periphery
+    return periphery.gate_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
+                              checkpoint=ctx.checkpoint)
+
+
+@step("line_ops", "lines and decoders", ("45nm", "22nm"))
+def _lines(ctx: BuildContext) -> list:
+    from ..characterize import periphery
+    return periphery.line_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
+                              checkpoint=ctx.checkpoint)
 
 
 def git_revision() -> str:
@@ -83,38 +163,19 @@ def to_lut(tech_name: str, results: Sequence[OpCharacterization],
                       mc={m.experiment: m for m in mc}, provenance=provenance)
 
 
-def run_steps(tech_name: str, *, quick: bool, workers: int = 2,
-              progress: Callable[[str], None] | None = None) -> list[OpCharacterization]:
-    """Run every characterization step of ``tech_name``; ``progress(label)`` after each.
-
-    ``workers`` ngspice processes run each step's independent transients in parallel.
-    """
-    import importlib
-
-    if tech_name not in STEPS:
-        raise LutError("<build>", f"no characterization plan for {tech_name!r}; "
-                       f"choose from {', '.join(STEPS)}")
-    results: list[OpCharacterization] = []
-    for label, module, function in STEPS[tech_name]:
-        mod = importlib.import_module(f"spincim.characterize.{module}")
-        results += list(getattr(mod, function)(tech_name, quick=quick, workers=workers))
-        if progress is not None:
-            progress(label)
-    return results
-
-
 #: sense Monte Carlo stored with each LUT: trials (quick, full)
 MC_TRIALS = (2000, 20000)
 
 
-def sense_mc_summary(tech_name: str, *, quick: bool, seed: int,
-                     workers: int | None = None) -> schema.McSummary:
+def sense_mc_summary(tech_name: str, *, quick: bool, seed: int, executor=None,
+                     checkpoint=None) -> schema.McSummary:
     """The sense-margin Monte Carlo of the technology (IMCE III-B spreads), summarized."""
     from ..characterize import sense_margin as sm
 
     setup = sm.SenseSetup(tech_name=tech_name)
     trials = MC_TRIALS[0] if quick else MC_TRIALS[1]
-    volts, failed = sm.simulate(setup, trials=trials, seed=seed, workers=workers or 2)
+    volts, failed = sm.simulate(setup, trials=trials, seed=seed, executor=executor,
+                                checkpoint=checkpoint)
     summ = sm.summarize(setup, volts)
     attrs = {"trials": trials, "seed": seed, "failed_trials": failed,
              "i_read_a": setup.i_read_a, "sigma_ra": setup.sigma_ra,
@@ -130,71 +191,73 @@ def sense_mc_summary(tech_name: str, *, quick: bool, seed: int,
     return schema.McSummary(experiment="sense_margin", attrs=attrs, datasets=datasets)
 
 
-def _task(item) -> object:
-    """One chunk of a build: a characterization step, or the sense Monte Carlo."""
-    import importlib
-
-    if item[0] == "step":
-        _, tech_name, module, function, quick, workers = item
-        mod = importlib.import_module(f"spincim.characterize.{module}")
-        return list(getattr(mod, function)(tech_name, quick=quick, workers=workers))
-    _, tech_name, quick, seed, workers = item
-    summ = sense_mc_summary(tech_name, quick=quick, seed=seed, workers=workers)
-    return {"attrs": dict(summ.attrs), "datasets": dict(summ.datasets)}
-
-
 def checkpoint_parameters(tech_name: str, *, quick: bool, seed: int) -> dict:
     """Everything that determines a :func:`build` (the checkpoint key)."""
     from .. import __version__
 
     return {"technology": tech_name, "quick": quick, "seed": seed,
+            "steps": [s.name for s in steps_for(tech_name)],
             "mc_trials": list(MC_TRIALS), "spincim_version": __version__,
             "git_revision": git_revision()}
 
 
-def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int = 2,
+def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int | None = None,
           command_line: str | None = None,
           progress: Callable[[str], None] | None = None, executor=None,
           scheduler: str | None = None, checkpoint=None) -> schema.Lut:
     """Characterize ``tech_name`` in ngspice and return the LUT (not yet written).
 
-    Each characterization step and the sense Monte Carlo is one chunk of
-    ``executor.map`` (:mod:`spincim.characterize.executor`; ``scheduler`` makes a Dask
-    one, where the steps run in parallel, each with ``workers`` ngspice processes).
-    With ``checkpoint`` (a path or an open Checkpoint) finished steps are stored and a
-    re-run after a kill resumes from them; ``progress(label)`` after each step.
+    The registered steps (:func:`steps_for`) and the sense Monte Carlo run one after the
+    other on ONE executor (:mod:`spincim.characterize.executor`: ``executor``, or one
+    made from ``scheduler`` / ``workers``), each spreading its own simulations over its
+    workers. With ``checkpoint`` (a path or an open Checkpoint) every finished
+    simulation chunk and every finished step is stored; a re-run after a kill resumes
+    from them. ``progress(label)`` is called after each step.
     """
     from ..characterize import checkpoint as ckpt
-    from ..characterize import periphery
+    from ..characterize.areas import areas
     from ..characterize.executor import executor_scope
     from ..devices.mtj import SotDevice
-    from ..netlists import ngspice
 
-    if tech_name not in STEPS:
-        raise LutError("<build>", f"no characterization plan for {tech_name!r}; "
-                       f"choose from {', '.join(STEPS)}")
+    chosen = steps_for(tech_name)
     tech = technology(tech_name)
-    labels = [label for label, _, _ in STEPS[tech_name]] + ["sense Monte Carlo"]
-    items = [("step", tech_name, module, function, quick, workers)
-             for _, module, function in STEPS[tech_name]]
-    items.append(("mc", tech_name, quick, seed, workers))
     params = checkpoint_parameters(tech_name, quick=quick, seed=seed)
-    with ckpt.checkpoint_scope(checkpoint, kind="lut build", parameters=params) as store:
-        with executor_scope(executor, scheduler=scheduler, workers=workers) as ex:
-            done = ex.map(_task, items, checkpoint=store, stage="steps",
-                          on_result=None if progress is None
-                          else (lambda index, _r: progress(labels[index])))
-    results = [r for part in done[:-1] for r in part]
-    mc = [schema.McSummary(experiment="sense_margin", **done[-1])]
+    results: list = []
+    with ckpt.checkpoint_scope(checkpoint, kind="lut build", parameters=params) as store, \
+            executor_scope(executor, scheduler=scheduler, workers=workers) as ex:
+        for index, item in enumerate(chosen):
+            results += _run_step(item, index, BuildContext(
+                tech_name, quick, seed, ex,
+                None if store is None else store.section(item.name)), store)
+            if progress is not None:
+                progress(item.label)
+        mc = sense_mc_summary(tech_name, quick=quick, seed=seed, executor=ex,
+                              checkpoint=None if store is None else store.section("sense_mc"))
+        if progress is not None:
+            progress("sense Monte Carlo")
+        version = ex.ngspice_version()
     netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
     prov = schema.make_provenance(
         parameters={"technology": tech_name, "quick": quick,
+                    "steps": [s.name for s in chosen],
                     "device": SotDevice().to_dict(),
                     "tech": {k: getattr(tech, k) for k in ("node_m", "vdd_v", "l_min_m",
                                                            "a_vt_v_m", "wire_r_ohm_per_m",
                                                            "wire_c_f_per_m")}},
         seed=seed, netlist_sha256=netlists,
         model_card_sha256={tech.card_file: _file_sha256(tech.card_path)},
-        ngspice_version=ngspice.ngspice_version(), git_revision=git_revision(),
+        ngspice_version=version, git_revision=git_revision(),
         command_line=command_line)
-    return to_lut(tech_name, results, periphery.areas(tech_name), prov, mc)
+    return to_lut(tech_name, results, areas(tech_name), prov, [mc])
+
+
+def _run_step(item: Step, index: int, ctx: BuildContext, store) -> list:
+    """One step's characterizations, restored whole from the checkpoint when stored."""
+    if store is not None:
+        stored = store.get("steps", index)
+        if stored is not None:
+            return list(stored)
+    result = list(item.run(ctx))
+    if store is not None:
+        store.put("steps", index, result)
+    return result

@@ -1,7 +1,8 @@
 """SOT-MRAM sub-array (IMCE, ASP-DAC 2018, III-B): cells, wires, row decoder, drivers.
 
-Pure functions return netlist lines / text; only :func:`calibrate_write_voltage` runs
-ngspice (through a :class:`~spincim.netlists.ngspice.Worker` the caller passes in).
+Pure functions return netlist lines / text; nothing here runs ngspice (the write-voltage
+calibration that sweeps :func:`write_calibration_netlist` is
+:func:`spincim.characterize.calibration.write_voltage`).
 
 Cells
     :func:`dynamic_cell_subckt` is the 2T1R cell of :func:`spincim.netlists.cell.cell_subckt`
@@ -39,7 +40,8 @@ Write scheme
     avoids that without a negative word-line rail. All other WBL and SL are held at 0, so
     same-row cells (write NMOS on) see no voltage across their heavy metal and
     same-column cells have their write NMOS off. V_w is found by a DC sweep of one cell
-    with the column's full wire resistance (:func:`calibrate_write_voltage`), not tuned.
+    with the column's full wire resistance (``characterize.calibration.write_voltage``),
+    not tuned.
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from ..devices import mtj as M
 from ..devices import switching
@@ -60,7 +61,7 @@ from . import spice_text as st
 
 __all__ = ["PITCH_ALONG_ROW_F", "PITCH_ALONG_COL_F", "WRITE_W_MULT_22", "dynamic_cell_subckt",
            "cell3t_subckt", "static_cell_subckt", "decoder_subckt", "decoder_pair_subckt", "subarray_lines",
-           "write_calibration_netlist", "calibrate_write_voltage", "Phase", "ArrayBench",
+           "write_calibration_netlist", "Phase", "ArrayBench",
            "array_bench", "static_read_netlist", "cell_node", "mx_node", "column_wire_r_ohm"]
 
 #: distance between adjacent columns (along a word line), in units of F (our choice)
@@ -126,12 +127,12 @@ def cell3t_subckt(name: str, mtj_subckt: str, *, tech: Technology | None = None,
 def _nor2_subckt(name: str, tech: Technology, *, wn_mult: float = 2.0,
                  wp_mult: float = 8.0) -> list[str]:
     l = tech.l_min_m
-    return [f".subckt {name} a b y vdd",
+    return [st.subckt(name, ("a", "b", "y", "vdd")),
             st.mosfet("Mpa", "px", "a", "vdd", "vdd", tech.pmos_model, w_m=wp_mult * l, l_m=l),
             st.mosfet("Mpb", "y", "b", "px", "vdd", tech.pmos_model, w_m=wp_mult * l, l_m=l),
             st.mosfet("Mna", "y", "a", "0", "0", tech.nmos_model, w_m=wn_mult * l, l_m=l),
             st.mosfet("Mnb", "y", "b", "0", "0", tech.nmos_model, w_m=wn_mult * l, l_m=l),
-            f".ends {name}"]
+            st.ends(name)]
 
 
 def _bits(n_rows: int) -> int:
@@ -153,7 +154,7 @@ def decoder_subckt(name: str, tech: Technology, n_rows: int) -> list[str]:
     inv, nand = f"{name}_inv", f"{name}_nand"
     ports = [*(f"a{b}" for b in range(bits)), "en", *(f"y{k}" for k in range(n_rows)), "vdd"]
     lines = [*sa.inverter_subckt(inv, tech), *sa.nand2_subckt(nand, tech),
-             f".subckt {name} {' '.join(ports)}"]
+             st.subckt(name, ports)]
     lines += [f"Xi{b} a{b} an{b} vdd {inv}" for b in range(bits)]
     for k in range(n_rows):
         level = [f"a{b}" if (k >> b) & 1 else f"an{b}" for b in range(bits)] + ["en"]
@@ -168,7 +169,7 @@ def decoder_subckt(name: str, tech: Technology, n_rows: int) -> list[str]:
             if len(level) % 2:
                 nxt.append(level[-1])
             level, depth = nxt, depth + 1
-    lines.append(f".ends {name}")
+    lines.append(st.ends(name))
     return lines
 
 
@@ -191,12 +192,12 @@ def decoder_pair_subckt(name: str, tech: Technology, n_rows: int, *,
     w = [f"w{k}" for k in range(n_rows)]
     lines = [*decoder_subckt(dec, tech, n_rows), *_nor2_subckt(nor, tech),
              *sa.inverter_subckt(inv_out, tech, wn_mult=wn_out_mult, wp_mult=wp_out_mult),
-             f".subckt {name} {' '.join([*a, 'ena', *bb, 'enb', *w, 'vdd'])}",
+             st.subckt(name, [*a, 'ena', *bb, 'enb', *w, 'vdd']),
              f"Xda {' '.join([*a, 'ena', *ya, 'vdd'])} {dec}",
              f"Xdb {' '.join([*bb, 'enb', *yb, 'vdd'])} {dec}"]
     for k in range(n_rows):
         lines += [f"Xo{k} ya{k} yb{k} wn{k} vdd {nor}", f"Xd{k} wn{k} w{k} vdd {inv_out}"]
-    lines.append(f".ends {name}")
+    lines.append(st.ends(name))
     return lines
 
 
@@ -285,16 +286,19 @@ def write_calibration_netlist(bit: int, *, tech: Technology | None = None,
                               device: M.SotDevice | None = None,
                               r_wire_ohm: float = 0.0,
                               w_write_mult: float = cellmod.WRITE_W_MULT,
-                              v_max: float | None = None, v_step: float = 2e-3) -> str:
+                              v_max: float | None = None, v_step: float = 2e-3,
+                              temperature_k: float | None = None) -> st.Netlist:
     """DC sweep of the write voltage of one cell (static MTJ) with ``r_wire_ohm`` in series
     with both WBL and SL (the far-end cell of a column). Bit 1: source ``Vwr`` on WBL,
-    SL grounded; bit 0: ``Vwr`` on SL, WBL grounded. Current = -i(vwr#branch)."""
+    SL grounded; bit 0: ``Vwr`` on SL, WBL grounded. Current = -i(vwr#branch).
+    ``temperature_k`` adds a ``.temp`` line (transistor cards)."""
     tech = tech or technology("45nm")
     device = device or M.SotDevice()
     v_max = tech.vdd_v if v_max is None else v_max
     r_w = max(r_wire_ohm, 1e-3)
     driven, grounded = ("wd", "sd") if bit else ("sd", "wd")
-    lines = [st.include(str(tech.card_path)),
+    lines = [] if temperature_k is None else [st.temperature(temperature_k - 273.15)]
+    lines += [st.include(str(tech.card_path)),
              *mtj_macro.static_subckt("mtjs", device.mtj, state_ap=False),
              *cellmod.cell_subckt("cw", tech, "mtjs", r_shm_ohm=M.r_shm_ohm(device.shm),
                                   w_write_mult=w_write_mult),
@@ -307,26 +311,7 @@ def write_calibration_netlist(bit: int, *, tech: Technology | None = None,
              st.vsource_dc("Vgnd", grounded, "0", 0.0),
              "Xc wbl rbl sl wwl rwl cw",
              st.analysis_line(st.dc("Vwr", 0.0, v_max, v_step))]
-    return st.netlist(f"spincim write calibration bit {int(bool(bit))}", lines)
-
-
-def calibrate_write_voltage(worker, bit: int, *, tech: Technology | None = None,
-                            device: M.SotDevice | None = None, n_rows: int = 4,
-                            i_target_a: float = M.IMCE_WRITE_CURRENT_A,
-                            w_write_mult: float = cellmod.WRITE_W_MULT) -> tuple[float, float]:
-    """Write voltage (V) giving ``i_target_a`` through the far-end cell of an ``n_rows``
-    column, and the current measured at that voltage (A). Runs one ngspice DC sweep."""
-    tech = tech or technology("45nm")
-    text = write_calibration_netlist(bit, tech=tech, device=device, w_write_mult=w_write_mult,
-                                     r_wire_ohm=column_wire_r_ohm(tech, n_rows))
-    vec = worker.run(text)
-    v = np.asarray(vec["v-sweep"], dtype=float)
-    i = -np.asarray(vec["vwr#branch"], dtype=float)
-    if i[-1] < i_target_a:
-        raise ParameterError("i_target_a", f"{i_target_a:g} A not reachable at "
-                                           f"{v[-1]:g} V (max {i[-1]:g} A)")
-    v_w = float(np.interp(i_target_a, i, v))
-    return v_w, float(np.interp(v_w, v, i))
+    return st.circuit(f"spincim write calibration bit {int(bool(bit))}", lines)
 
 
 # ----------------------------------------------------------------------------- testbench
@@ -378,7 +363,7 @@ def array_bench(ops: Sequence[tuple], init_ap: Sequence[Sequence[bool]], *,
     ``ops``: ``("write", r, c, bit)`` or ``("read", (r,))`` / ``("read", (r1, r2))`` in
     order. ``init_ap[r][c]``: initial state (True = AP = '1'; the dynamic model starts
     tilted by the 300 K rms angle from the easy axis). ``v_write``: {1: V_w1, 0: V_w0}
-    (from :func:`calibrate_write_voltage`). Reads drive ``i_read_a`` into every RBL and into
+    (from ``characterize.calibration.write_voltage``). Reads drive ``i_read_a`` into every RBL and into
     the memory reference node ``ref`` (read NMOS + (R_P + R_AP)/2). WWL and RWL come from
     two :func:`decoder_pair_subckt` (write: enable A only; read: A, or A and B).
     Nodes: ``rbl<c>`` (Vsense), ``ref``, ``rwl<r>``/``wwl<r>``; m_x: :func:`mx_node`.

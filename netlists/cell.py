@@ -63,13 +63,13 @@ def two_transistor_cell(name: str, tech: Technology, middle: list[str], *,
     and ``middle``, the lines joining ``sa``, ``sl`` and ``rl`` (the SOT device)."""
     st.check_name(name)
     l = tech.l_min_m
-    return [f".subckt {name} wbl rbl sl wwl rwl",
+    return [st.subckt(name, ("wbl", "rbl", "sl", "wwl", "rwl")),
             st.mosfet("Mw", "wbl", "wwl", "sa", "0", tech.nmos_model,
                       w_m=w_write_mult * l, l_m=l),
             *middle,
             st.mosfet("Mr", "rbl", "rwl", "rl", "0", tech.nmos_model,
                       w_m=w_read_mult * l, l_m=l),
-            f".ends {name}"]
+            st.ends(name)]
 
 
 def cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_ohm: float,
@@ -122,7 +122,19 @@ def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = Non
                w_read_mult: float = READ_W_MULT, sense_amp: bool = False,
                c_bl_f: float = 10e-15, t_eval_s: float = 1e-9, t_stop_s: float = 2e-9,
                analysis: str | None = None) -> str:
-    """Netlist text of one column read: ``states`` (True = AP = '1') of the selected cells.
+    """Netlist text of :func:`read_circuit` (same arguments)."""
+    return read_circuit(states, op, tech=tech, device=device, i_read_a=i_read_a,
+                        w_read_mult=w_read_mult, sense_amp=sense_amp, c_bl_f=c_bl_f,
+                        t_eval_s=t_eval_s, t_stop_s=t_stop_s, analysis=analysis).text
+
+
+def read_circuit(states: Sequence[bool], op: str, *, tech: Technology | None = None,
+                 device: M.SotDevice | None = None, i_read_a: float = READ_CURRENT_A,
+                 w_read_mult: float = READ_W_MULT, sense_amp: bool = False,
+                 c_bl_f: float = 10e-15, t_eval_s: float = 1e-9, t_stop_s: float = 2e-9,
+                 analysis: str | None = None, read_step_s: tuple[float, float] | None = None,
+                 temperature_k: float | None = None) -> st.Netlist:
+    """One column read: ``states`` (True = AP = '1') of the selected cells.
 
     ``op`` in :data:`OPS`; "memory" takes one state, the others two. Without
     ``sense_amp`` the analysis defaults to ``op``; with it, to a transient to
@@ -130,7 +142,9 @@ def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = Non
     ``c_bl_f``: the same bit-line capacitance on ``rbl`` and on each reference node
     (10 fF ~ 128 rows x 0.3 um x 0.2 fF/um; 0 leaves it out).
     Nodes: ``rbl`` (Vsense), ``ref`` or ``ref_lo``/``ref_hi``, ``out`` (logic result),
-    ``xc<k>.rl``; currents ``vsl<k>#branch`` (cell k, into SL).
+    ``xc<k>.rl``; currents ``vsl<k>#branch`` (cell k, into SL). ``read_step_s`` =
+    (start, rise) turns the read and reference currents into steps from 0 (the bit line
+    then develops from 0 V); ``temperature_k`` adds a ``.temp`` line (transistor cards).
     """
     if op not in OPS:
         raise ParameterError("op", f"must be one of {OPS}, got {op!r}")
@@ -142,7 +156,14 @@ def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = Non
     device = device or M.SotDevice()
     refs = reference_resistances(device.mtj)
     vdd = tech.vdd_v
-    lines = [st.include(str(tech.card_path)),
+    def current(name: str, node: str):
+        if read_step_s is None:
+            return st.isource_dc(name, "0", node, i_read_a)
+        t_on, rise = read_step_s
+        return st.isource_pwl(name, "0", node, [0.0, t_on, t_on + rise], [0.0, 0.0, i_read_a])
+
+    lines = [] if temperature_k is None else [st.temperature(temperature_k - 273.15)]
+    lines += [st.include(str(tech.card_path)),
              *mtj_macro.static_subckt("mtjp", device.mtj, state_ap=False),
              *mtj_macro.static_subckt("mtjap", device.mtj, state_ap=True),
              *cell_subckt("cellp", tech, "mtjp", r_shm_ohm=M.r_shm_ohm(device.shm),
@@ -152,7 +173,7 @@ def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = Non
              st.vsource_dc("Vdd", "vdd", "0", vdd),
              st.vsource_dc("Vrwl", "rwl", "0", vdd),
              "* selected cells of one column; write transistors off (WWL = WBL = 0)",
-             st.isource_dc("Iread", "0", "rbl", i_read_a)]
+             current("Iread", "rbl")]
     for k, ap in enumerate(states, start=1):
         lines += [mtj_macro.instance(f"Xc{k}", ("0", "rbl", f"sl{k}", "0", "rwl"),
                                      "cellap" if ap else "cellp"),
@@ -163,12 +184,12 @@ def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = Non
               st.vsource_dc("Venor", "en_or", "0", vdd if en["or"] else 0.0)]
     if op == "xnor":
         lines += [st.vsource_dc("Vxon", "en_x", "0", vdd),
-                  st.isource_dc("Ireflo", "0", "ref_lo", i_read_a),
+                  current("Ireflo", "ref_lo"),
                   *_ref_group("or", "ref_lo", "en_x", refs["or"], 2, tech, w_read_mult),
-                  st.isource_dc("Irefhi", "0", "ref_hi", i_read_a),
+                  current("Irefhi", "ref_hi"),
                   *_ref_group("and", "ref_hi", "en_x", refs["and"], 2, tech, w_read_mult)]
     else:
-        lines += [st.isource_dc("Iref", "0", "ref", i_read_a),
+        lines += [current("Iref", "ref"),
                   *_ref_group("m", "ref", "en_m", refs["memory"], 1, tech, w_read_mult),
                   *_ref_group("and", "ref", "en_and", refs["and"], 2, tech, w_read_mult),
                   *_ref_group("or", "ref", "en_or", refs["or"], 2, tech, w_read_mult)]
@@ -194,5 +215,5 @@ def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = Non
     else:
         command = analysis or st.op()
     lines.append(st.analysis_line(command))
-    return st.netlist(f"spincim 2T1R read {op} {''.join('1' if s else '0' for s in states)}",
+    return st.circuit(f"spincim 2T1R read {op} {''.join('1' if s else '0' for s in states)}",
                       lines)

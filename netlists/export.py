@@ -24,7 +24,6 @@ printed by plain ngspice can be compared with the library's runner.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +32,13 @@ from ..devices import mtj as M
 from ..devices import switching
 from ..devices.technology import Technology, technology
 from ..errors import ParameterError
+from . import array as arr
 from . import cell as cell_mod
 from . import mtj_macro
 from . import spice_text as st
 
 __all__ = ["KINDS", "Export", "export", "cell2t1r", "cell3t", "sense", "driver",
-           "subarray", "subarray_available", "write"]
+           "subarray", "write"]
 
 #: kinds of circuit :func:`export` knows (``subarray`` needs :mod:`.array`)
 KINDS = ("cell2t1r", "cell3t", "subarray", "sense", "driver")
@@ -141,47 +141,25 @@ def cell2t1r(*, states=(True,), op: str = "memory", tech: Technology | None = No
                      ["run", "print all"])
 
 
-def _array_module():
-    """:mod:`.array` (sub-array builders, written separately) or None if unusable."""
-    try:
-        return importlib.import_module(f"{__package__}.array")
-    except ImportError:
-        return None
-
-
 def cell3t(*, device: M.SotDevice | None = None, tech: Technology | None = None,
            w_write_mult: float | None = None, stop_s: float = 10e-9,
            wwl_delay_s: float = 0.1e-9) -> Export:
     """10 ns write transient of one 3-terminal SOT cell with the dynamic LLGS macromodel.
 
-    With :mod:`.array` available the cell is its :func:`array.cell3t_subckt` (CORN's
-    3-terminal cell, 22 nm card, wide write NMOS); otherwise the same topology is written
-    here on the 45 nm card. The SOT-MTJ (:func:`mtj_macro.dynamic_subckt`) starts in P
+    The cell is :func:`array.cell3t_subckt` (CORN's 3-terminal cell, 22 nm card, wide
+    write NMOS). The SOT-MTJ (:func:`mtj_macro.dynamic_subckt`) starts in P
     with the 300 K rms tilt and is written through the write NMOS (WWL rises after
     ``wwl_delay_s``) from WBL = VDD to SL = ground; read NMOS off. Probes:
     ``xc1.xmtj.mx`` (m_x), ``v.xc1.xmtj.vshm#branch`` (write current, > 0: P -> AP).
     """
-    arr = _array_module()
-    use_array = arr is not None and callable(getattr(arr, "cell3t_subckt", None))
-    tech = tech or technology("22nm" if use_array else "45nm")
+    tech = tech or technology("22nm")
     device = device or M.SotDevice(temperature_k=0.0)
     m0 = tuple(float(c) for c in switching.tilted_state(
         switching.rms_thermal_tilt_rad(device)))
-    vdd, l = tech.vdd_v, tech.l_min_m
-    if use_array:
-        kw = {} if w_write_mult is None else {"w_write_mult": w_write_mult}
-        cell_lines = arr.cell3t_subckt("cell3t", "sotmtj", tech=tech, **kw)
-        origin = "array.cell3t_subckt"
-    else:
-        w = cell_mod.WRITE_W_MULT if w_write_mult is None else w_write_mult
-        cell_lines = [".subckt cell3t wbl rbl sl wwl rwl",
-                      st.mosfet("Mw", "wbl", "wwl", "sa", "0", tech.nmos_model,
-                                w_m=w * l, l_m=l),
-                      mtj_macro.instance("Xmtj", ("sl", "rl", "sa", "sl"), "sotmtj"),
-                      st.mosfet("Mr", "rbl", "rwl", "rl", "0", tech.nmos_model,
-                                w_m=cell_mod.READ_W_MULT * l, l_m=l),
-                      ".ends cell3t"]
-        origin = "2T1R topology with the dynamic macromodel (array.py not available)"
+    vdd = tech.vdd_v
+    kw = {} if w_write_mult is None else {"w_write_mult": w_write_mult}
+    cell_lines = arr.cell3t_subckt("cell3t", "sotmtj", tech=tech, **kw)
+    origin = "array.cell3t_subckt"
     lines = [st.include(str(tech.card_path)),
              *mtj_macro.dynamic_subckt("sotmtj", device, m0=m0),
              *cell_lines,
@@ -233,17 +211,11 @@ def driver(*, n_on: int = 5, device: M.SotDevice | None = None, cfg=None) -> Exp
     cfg = W.PROGRAM_ONLY if cfg is None else cfg
     if device is None:
         device = M.SotDevice(temperature_k=0.0).replace(shm={"thickness_m": 3.25e-9})
-    text = W.tran_netlist(W.pattern_for_count(n_on), device, cfg)
+    text = W.tran_netlist(W.pattern_for_count(n_on), device, cfg).text
     control = ["run", *_last("v(xbuf.mx)", "mx_end"),
                "wrdata driver.dat v(xbuf.mx) v.xbuf.vshm#branch vsub#branch"]
     return _assemble("driver", f"CORN 9-NMOS majority write driver, {n_on} of 9 on, "
                      "PROGRAM into the LLGS macromodel buffer cell, .tran uic", text, control)
-
-
-def subarray_available() -> bool:
-    """True if :mod:`spincim.netlists.array` exists with ``static_read_netlist``."""
-    arr = _array_module()
-    return arr is not None and callable(getattr(arr, "static_read_netlist", None))
 
 
 #: default stored pattern of the exported sub-array (True = AP = '1'), 4 x 4
@@ -256,11 +228,8 @@ def subarray(*, states=SUBARRAY_STATES, row: int = 1, col: int = 1,
              i_read_a: float = 10e-6) -> Export:
     """Operating point of a memory read of cell (row, col) of a static-MTJ sub-array
     with wire RC and the row decoder (:func:`array.static_read_netlist`)."""
-    if not subarray_available():
-        raise ParameterError("kind", "subarray export needs spincim.netlists.array "
-                                     "(static_read_netlist), which is not available")
     states = [list(r) for r in states]
-    text = _array_module().static_read_netlist(len(states), len(states[0]), states, row=row,
+    text = arr.static_read_netlist(len(states), len(states[0]), states, row=row,
                                                col=col, tech=tech, device=device,
                                                i_read_a=i_read_a)
     return _assemble("subarray", f"{len(states)}x{len(states[0])} static sub-array, memory "

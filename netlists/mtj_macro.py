@@ -71,7 +71,7 @@ def dynamic_subckt(name: str, device: M.SotDevice, *, m0=(1.0, 0.0, 0.0),
     h_stt = M.h_stt_per_amp(mtj) * FIELD_SCALE
     alpha = mtj.alpha
     rate = M.GAMMA0 / FIELD_SCALE / (1.0 + alpha * alpha) * C_STATE_F  # C * gamma'
-    lines = [f".subckt {name} fl rl sa sb",
+    lines = [st.subckt(name, ("fl", "rl", "sa", "sb")),
              "* heavy metal: sense source + resistor, current sa -> sb drives the SOT",
              "Vshm sa sx 0",
              f"Rshm sx sb {num(M.r_shm_ohm(device.shm))}",
@@ -107,7 +107,7 @@ def dynamic_subckt(name: str, device: M.SotDevice, *, m0=(1.0, 0.0, 0.0),
         f"Bdx 0 mx I=-{num(rate)}*(v(ax)+{num(alpha)}*v(bx))",
         f"Bdy 0 my I=-{num(rate)}*(v(ay)+{num(alpha)}*v(by))",
         f"Bdz 0 mz I=-{num(rate)}*(v(az)+{num(alpha)}*v(bz))",
-        f".ends {name}",
+        st.ends(name),
     ]
     return [line for line in lines if line]
 
@@ -144,7 +144,7 @@ def static_subckt(name: str, mtj: M.MtjParams, *, state_ap: bool) -> list[str]:
     check_name(name)
     cos = "-1" if state_ap else "1"
     g = _conductance_expr(mtj, cos, "v(fl,rl)")
-    return [f".subckt {name} fl rl", f"Bmtj fl rl I=v(fl,rl)*{g}", f".ends {name}"]
+    return [st.subckt(name, ("fl", "rl")), f"Bmtj fl rl I=v(fl,rl)*{g}", st.ends(name)]
 
 
 def instance(name: str, nodes, subckt: str) -> str:

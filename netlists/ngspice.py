@@ -22,13 +22,13 @@ is treated as an error even when ngspice's gmin stepping then finds a solution: 
 means a floating node or a voltage-source loop. ngspice 39 falls back to a "transient
 op" when gmin and source stepping fail; an operating point found that way is accepted.
 
-Worker processes are started with ``spawn``, so scripts that use them need the usual
-``if __name__ == "__main__":`` guard.
+Worker processes are started with ``spawn``. Only :mod:`spincim.characterize.executor`
+starts them (it is the one runner: local processes or Dask, with checkpoints, limits and
+progress); this module is the process and the protocol.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import multiprocessing
 import os
@@ -46,8 +46,7 @@ from ..errors import ConvergenceError, MemoryLimitError, ParameterError, Simulat
     SimulationTimeout, SpincimError
 from . import spice_text as st
 
-__all__ = ["Vectors", "Alter", "Job", "Worker", "WorkerPool", "run", "run_many",
-           "ngspice_version"]
+__all__ = ["Vectors", "Alter", "Job", "Worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +115,10 @@ class Job:
     vectors: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.netlist, st.Netlist):  # a builder's netlist object: its text
+            object.__setattr__(self, "netlist", self.netlist.text)
+        if self.vectors is not None and not isinstance(self.vectors, str):
+            object.__setattr__(self, "vectors", tuple(self.vectors))
         st.check_netlist(self.netlist)
         _check_analysis(self.analysis)
         if self.vectors is not None and (isinstance(self.vectors, str) or not all(
@@ -376,16 +379,21 @@ class _Engine:
             self._free()
 
     def run_built(self, builder, args: tuple, vectors: Sequence[str] | None) -> Vectors:
-        """Build the netlist here, in the worker (``builder(*args)``), then run it."""
+        """Build the netlist here, in the worker (``builder(*args)``), then run it.
+
+        ``builder`` returns netlist text, a :class:`~.spice_text.Netlist` or a
+        :class:`Job` (whose analysis and vectors then apply; ``vectors`` if it has none).
+        """
         try:
-            netlist = builder(*args)
+            built = builder(*args)
         except SpincimError:
             raise
         except Exception as exc:  # a bug in the builder must not kill the worker silently
             raise SimulationError(f"netlist builder {getattr(builder, '__name__', builder)} "
                                   f"failed: {exc!r}") from None
-        st.check_netlist(netlist)
-        return self.run_job(netlist, None, vectors)
+        job = built if isinstance(built, Job) else Job(built)
+        return self.run_job(job.netlist, job.analysis,
+                            job.vectors if job.vectors is not None else vectors)
 
     def sweep(self, batches: Sequence[Sequence[str]], analysis: str | None,
               vectors: Sequence[str] | None) -> list[Vectors]:
@@ -680,128 +688,3 @@ class Worker:
         if self._process is not None and self._process.is_alive():
             self._call("unload", (), timeout_s, None)
         self._netlist = None
-
-
-class WorkerPool:
-    """N persistent :class:`Worker` processes; results always come back in input order."""
-
-    def __init__(self, workers: int | None = None, *, timeout_s: float = 60.0,
-                 max_jobs: int = 10_000) -> None:
-        count = (os.cpu_count() or 1) if workers is None else workers
-        if count < 1:
-            raise ParameterError("workers", f"must be >= 1, got {workers!r}")
-        self.workers = [Worker(timeout_s=timeout_s, max_jobs=max_jobs) for _ in range(count)]
-
-    def __enter__(self) -> WorkerPool:
-        launched = [worker for worker in self.workers if worker._spawn()]
-        for worker in launched:  # the processes start in parallel
-            worker._await_ready()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop every worker."""
-        for worker in self.workers:
-            worker.close()
-
-    def _each(self, task, items: Sequence, return_exceptions: bool, progress=None) -> list:
-        """Run task(worker, item) for all items over the workers, results in item order.
-
-        ``progress(index)`` is called (from a pool thread) after each finished item.
-        """
-        results: list = [None] * len(items)
-        errors: dict[int, SpincimError] = {}
-        next_index = iter(range(len(items)))
-        lock = threading.Lock()
-
-        def drain(worker: Worker) -> None:
-            while True:
-                with lock:
-                    index = next(next_index, None)
-                    if index is None or (errors and not return_exceptions):
-                        return
-                try:
-                    results[index] = task(worker, items[index])
-                except SpincimError as exc:
-                    with lock:
-                        errors[index] = exc
-                    results[index] = exc
-                if progress is not None:
-                    with lock:
-                        progress(index)
-
-        threads = [threading.Thread(target=drain, args=(w,), daemon=True)
-                   for w in self.workers[:max(1, len(items))]]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors and not return_exceptions:
-            raise errors[min(errors)]
-        return results
-
-    def map(self, jobs: Sequence[Job], *, timeout_s: float | None = None,
-            return_exceptions: bool = False) -> list[Vectors | SimulationError]:
-        """Run every job; a failed job raises (lowest index first) unless
-        ``return_exceptions``, which puts the exception in its place."""
-        return self._each(lambda w, job: w.run_job(job, timeout_s=timeout_s), list(jobs),
-                          return_exceptions)
-
-    def run_each(self, items: Sequence, make_job, *, timeout_s: float | None = None,
-                 progress=None, return_exceptions: bool = False) -> list:
-        """Run ``make_job(item)`` for every item, building each job in a pool thread.
-
-        The netlist of item k is built only when a worker is free for it (it overlaps
-        the other workers' simulations and keeps few netlists in memory). Results come
-        back in item order; ``progress(index)`` is called after each item.
-        """
-        return self._each(lambda w, item: w.run_job(make_job(item), timeout_s=timeout_s),
-                          list(items), return_exceptions, progress)
-
-    def run_built(self, builder, items: Sequence, *, vectors: Sequence[str] | None = None,
-                  timeout_s: float | None = None, progress=None,
-                  return_exceptions: bool = False) -> list:
-        """``builder(item)`` built and run inside the workers, results in item order."""
-        return self._each(lambda w, item: w.run_built(builder, (item,), vectors=vectors,
-                                                      timeout_s=timeout_s),
-                          list(items), return_exceptions, progress)
-
-    def sweep(self, netlist: str, batches: Sequence[Sequence[Alter]],
-              analysis: str | None = "op", *, vectors: Sequence[str] | None = None,
-              chunk_size: int = 64, timeout_s: float | None = None) -> list[Vectors]:
-        """:meth:`Worker.sweep` split in chunks over the workers (each loads once)."""
-        if chunk_size < 1:
-            raise ParameterError("chunk_size", "must be >= 1")
-        chunks = [list(batches[i:i + chunk_size]) for i in range(0, len(batches), chunk_size)]
-
-        def task(worker: Worker, chunk: list) -> list[Vectors]:
-            if worker.loaded != netlist:
-                worker.load(netlist, timeout_s=timeout_s)
-            return worker.sweep(chunk, analysis, vectors=vectors, timeout_s=timeout_s)
-
-        return [r for part in self._each(task, chunks, False) for r in part]
-
-
-def run(netlist: str, analysis: str | None = None, *, vectors: Sequence[str] | None = None,
-        timeout_s: float = 60.0) -> Vectors:
-    """Run one netlist in a fresh worker (about 1 s start-up: use :class:`Worker` for many)."""
-    with Worker(timeout_s=timeout_s) as worker:
-        return worker.run(netlist, analysis, vectors=vectors)
-
-
-def run_many(jobs: Sequence[Job], *, workers: int | None = None, timeout_s: float = 60.0,
-             return_exceptions: bool = False) -> list[Vectors | SimulationError]:
-    """Run jobs over ``workers`` processes; results in job order (see :meth:`WorkerPool.map`)."""
-    jobs = list(jobs)
-    with WorkerPool(min(workers or os.cpu_count() or 1, max(1, len(jobs))),
-                    timeout_s=timeout_s) as pool:
-        return pool.map(jobs, return_exceptions=return_exceptions)
-
-
-@functools.cache
-def ngspice_version() -> str:
-    """Major version of the ngspice shared library the workers load, e.g. ``"39"``."""
-    with Worker() as worker:
-        return worker.ngspice_version

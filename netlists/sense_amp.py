@@ -52,22 +52,22 @@ def inverter_subckt(name: str, tech: Technology, *, wn_mult: float = 2.0,
                     wp_mult: float = 4.0) -> list[str]:
     """``.subckt NAME a y vdd``: CMOS inverter (W = multiples of l_min)."""
     st.check_name(name)
-    return [f".subckt {name} a y vdd",
+    return [st.subckt(name, ("a", "y", "vdd")),
             _pm(tech, "Mp", "y", "a", "vdd", "vdd", wp_mult),
             _nm(tech, "Mn", "y", "a", "0", "0", wn_mult),
-            f".ends {name}"]
+            st.ends(name)]
 
 
 def nand2_subckt(name: str, tech: Technology, *, wn_mult: float = 4.0,
                  wp_mult: float = 4.0) -> list[str]:
     """``.subckt NAME a b y vdd``: CMOS NAND2."""
     st.check_name(name)
-    return [f".subckt {name} a b y vdd",
+    return [st.subckt(name, ("a", "b", "y", "vdd")),
             _pm(tech, "Mpa", "y", "a", "vdd", "vdd", wp_mult),
             _pm(tech, "Mpb", "y", "b", "vdd", "vdd", wp_mult),
             _nm(tech, "Mna", "y", "a", "nx", "0", wn_mult),
             _nm(tech, "Mnb", "nx", "b", "0", "0", wn_mult),
-            f".ends {name}"]
+            st.ends(name)]
 
 
 def strongarm_subckt(name: str, tech: Technology, *, w_tail_mult: float = 8.0,
@@ -82,7 +82,7 @@ def strongarm_subckt(name: str, tech: Technology, *, w_tail_mult: float = 8.0,
     inv = f"{name}_inv"
     lines = inverter_subckt(inv, tech)
     lines += [
-        f".subckt {name} inp inn clkb out vdd",
+        st.subckt(name, SA_PORTS),
         "* tail, on while clkb is low (evaluate)",
         _pm(tech, "Mt", "tail", "clkb", "vdd", "vdd", w_tail_mult),
         "* input pair: the lower gate conducts more",
@@ -102,7 +102,7 @@ def strongarm_subckt(name: str, tech: Technology, *, w_tail_mult: float = 8.0,
         f"Xb1 ob obb vdd {inv}",
         f"Xb2 obb out vdd {inv}",
         f"Xd1 oa oab vdd {inv}",
-        f".ends {name}",
+        st.ends(name),
     ]
     return lines
 
@@ -115,7 +115,7 @@ def xnor_logic_subckt(name: str, tech: Technology) -> list[str]:
     st.check_name(name)
     inv, nand = f"{name}_inv", f"{name}_nand"
     return [*inverter_subckt(inv, tech), *nand2_subckt(nand, tech),
-            f".subckt {name} c_lo c_hi out vdd",
+            st.subckt(name, XNOR_PORTS),
             f"Xi c_hi nhi vdd {inv}",
             f"Xn c_lo nhi out vdd {nand}",
-            f".ends {name}"]
+            st.ends(name)]

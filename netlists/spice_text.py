@@ -26,14 +26,15 @@ import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from ..errors import ParameterError
 
 __all__ = [
     "NAME_PATTERN", "check_name", "check_node", "check_instance", "check_command",
     "check_netlist", "fmt_number",
-    "netlist", "include", "options", "temperature", "model", "analysis_line",
-    "resistor", "capacitor", "vsource_dc", "isource_dc", "vsource_pulse", "vsource_pwl",
+    "Line", "Source", "Mosfet", "Netlist", "netlist", "circuit", "subckt", "ends", "include", "options", "temperature", "model", "analysis_line",
+    "resistor", "capacitor", "vsource_dc", "isource_dc", "isource_pwl", "vsource_pulse", "vsource_pwl",
     "mosfet", "bsource_current", "bsource_voltage", "bsource_table",
     "op", "dc", "tran", "alter", "altermod",
 ]
@@ -51,6 +52,119 @@ _COMMAND_RE = re.compile(
     rf"(op|dc|tran|ac|noise|tf)( ({NAME_PATTERN}|{_NUMBER_TOKEN}))*"
     rf"|(alter|altermod) [A-Za-z][A-Za-z0-9_.]{{0,255}}( {NAME_PATTERN})? = {_NUMBER_TOKEN}")
 _FORBIDDEN_DOT_LINES = (".control", ".endc")
+
+
+class Line(str):
+    """One netlist line that also says what it describes (``element``).
+
+    Element builders return these, so :func:`circuit` learns a netlist's sources and
+    transistors from the builders themselves instead of parsing the text back.
+    ``element`` is a :class:`Source`, a :class:`Mosfet`, a :class:`SubcktMark` or None.
+    """
+
+    element: object = None
+
+    @classmethod
+    def of(cls, text: str, element: object) -> Line:
+        line = cls(text)
+        line.element = element
+        return line
+
+    def __reduce__(self):
+        return (Line.of, (str(self), self.element))
+
+
+@dataclass(frozen=True)
+class SubcktMark:
+    """Start (``opening``) or end of a ``.subckt`` block."""
+
+    name: str
+    opening: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    """An independent source as built: SI values (V or A), lower-case names.
+
+    ``kind`` is ``"v"`` or ``"i"``; a current source's current flows from ``n_plus``
+    through the source to ``n_minus``. ``pwl`` holds (times_s, values) and ``pulse``
+    (v1, v2, delay, rise, fall, width, period) when the source has that waveform.
+    """
+
+    name: str
+    kind: str
+    n_plus: str
+    n_minus: str
+    dc: float
+    pwl: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+    pulse: tuple[float, ...] | None = None
+
+    @property
+    def switching(self) -> bool:
+        """True for a pwl or pulse waveform (a driver edge rather than a supply)."""
+        return self.pwl is not None or self.pulse is not None
+
+    @property
+    def high_level(self) -> float:
+        """Largest |level| of the waveform (its DC value for a DC source)."""
+        if self.pwl is not None:
+            return max(abs(v) for v in self.pwl[1])
+        if self.pulse is not None:
+            return max(abs(self.pulse[0]), abs(self.pulse[1]))
+        return abs(self.dc)
+
+    def waveform(self, t_s):
+        """The source value on the time grid ``t_s`` (pwl interpolated, else DC)."""
+        import numpy as np
+
+        t = np.asarray(t_s, float)
+        if self.pwl is not None:
+            return np.interp(t, self.pwl[0], self.pwl[1])
+        if self.pulse is not None:
+            raise ParameterError("source", f"{self.name}: pulse waveforms are not sampled")
+        return np.full_like(t, self.dc)
+
+
+@dataclass(frozen=True)
+class Mosfet:
+    """A transistor as built: nodes, model and W, L in metres."""
+
+    name: str
+    drain: str
+    gate: str
+    source: str
+    bulk: str
+    model: str
+    w_m: float
+    l_m: float
+    params: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Netlist:
+    """Netlist text with what its builders put at its top level.
+
+    ``sources`` and ``mosfets`` list the top-level elements (those inside ``.subckt``
+    blocks belong to the subcircuit), ``subckt_mosfets`` the transistors of each
+    subcircuit definition. Run it as ``netlist.text``.
+    """
+
+    text: str
+    title: str
+    sources: tuple[Source, ...] = ()
+    mosfets: tuple[Mosfet, ...] = ()
+    subckt_mosfets: Mapping[str, tuple[Mosfet, ...]] = field(default_factory=dict)
+
+    def source(self, name: str) -> Source:
+        """The top-level source ``name`` (case-insensitive)."""
+        key = name.lower()
+        for src in self.sources:
+            if src.name == key:
+                return src
+        raise ParameterError("source", f"no source {name!r} in netlist {self.title!r}")
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def check_name(name: str, *, field: str = "name") -> str:
@@ -161,6 +275,40 @@ def netlist(title: str, lines: Sequence[str]) -> str:
     return check_netlist("\n".join([title or "spincim", *lines, ".end", ""]))
 
 
+def circuit(title: str, lines: Sequence[str]) -> Netlist:
+    """:func:`netlist` text plus the sources and transistors its builders declared."""
+    text = netlist(title, lines)
+    sources, mosfets, inner = [], [], {}
+    stack: list[str] = []
+    for line in lines:
+        element = getattr(line, "element", None)
+        if isinstance(element, SubcktMark):
+            if element.opening:
+                stack.append(element.name)
+                inner.setdefault(element.name, [])
+            elif stack:
+                stack.pop()
+        elif isinstance(element, Mosfet):
+            (inner[stack[-1]] if stack else mosfets).append(element)
+        elif isinstance(element, Source) and not stack:
+            sources.append(element)
+    return Netlist(text=text, title=title or "spincim", sources=tuple(sources),
+                   mosfets=tuple(mosfets),
+                   subckt_mosfets={k: tuple(v) for k, v in inner.items()})
+
+
+def subckt(name: str, ports: Sequence[str]) -> Line:
+    """``.subckt NAME port ...`` (opens a subcircuit definition)."""
+    text = f".subckt {check_name(name, field='subckt')} " + \
+        " ".join(check_node(p, field="port") for p in ports)
+    return Line.of(text, SubcktMark(name.lower(), True))
+
+
+def ends(name: str) -> Line:
+    """``.ends NAME`` (closes :func:`subckt`)."""
+    return Line.of(f".ends {check_name(name, field='subckt')}", SubcktMark(name.lower(), False))
+
+
 def include(path: str) -> str:
     """``.include "path"`` for a model card (absolute paths recommended)."""
     text = str(path)
@@ -220,45 +368,69 @@ def capacitor(name: str, n1: str, n2: str, c_f: float, *, ic_v: float | None = N
     return line if ic_v is None else f"{line} ic={fmt_number(ic_v, field='ic_v')}"
 
 
-def vsource_dc(name: str, n_plus: str, n_minus: str, v: float) -> str:
+def _source(text: str, name: str, kind: str, n_plus: str, n_minus: str, dc: float,
+            **waveform) -> Line:
+    return Line.of(text, Source(name=name.lower(), kind=kind, n_plus=n_plus.lower(),
+                                n_minus=n_minus.lower(), dc=float(dc), **waveform))
+
+
+def vsource_dc(name: str, n_plus: str, n_minus: str, v: float) -> Line:
     """DC voltage source line (V)."""
-    return (f"{_element(name, 'v')} {check_node(n_plus)} {check_node(n_minus)} "
+    text = (f"{_element(name, 'v')} {check_node(n_plus)} {check_node(n_minus)} "
             f"dc {fmt_number(v, field='v')}")
+    return _source(text, name, "v", n_plus, n_minus, v)
 
 
-def isource_dc(name: str, n_plus: str, n_minus: str, i_a: float) -> str:
+def isource_dc(name: str, n_plus: str, n_minus: str, i_a: float) -> Line:
     """DC current source line (A, flowing from ``n_plus`` through the source to ``n_minus``)."""
-    return (f"{_element(name, 'i')} {check_node(n_plus)} {check_node(n_minus)} "
+    text = (f"{_element(name, 'i')} {check_node(n_plus)} {check_node(n_minus)} "
             f"dc {fmt_number(i_a, field='i_a')}")
+    return _source(text, name, "i", n_plus, n_minus, i_a)
+
+
+def isource_pwl(name: str, n_plus: str, n_minus: str, times_s: Sequence[float],
+                values_a: Sequence[float]) -> Line:
+    """Piecewise-linear current source line (A, from ``n_plus`` through it to ``n_minus``)."""
+    return _pwl_source(name, "i", n_plus, n_minus, times_s, values_a)
 
 
 def vsource_pulse(name: str, n_plus: str, n_minus: str, *, v1_v: float, v2_v: float,
                   delay_s: float, rise_s: float, fall_s: float, width_s: float,
-                  period_s: float) -> str:
+                  period_s: float) -> Line:
     """Pulse voltage source line; DC value ``v1_v`` (V), times in s."""
     times = {"delay_s": delay_s, "rise_s": rise_s, "fall_s": fall_s, "width_s": width_s,
              "period_s": period_s}
     args = " ".join([fmt_number(v1_v, field="v1_v"), fmt_number(v2_v, field="v2_v"),
                      *(_non_negative(v, k) for k, v in times.items())])
-    return (f"{_element(name, 'v')} {check_node(n_plus)} {check_node(n_minus)} "
+    text = (f"{_element(name, 'v')} {check_node(n_plus)} {check_node(n_minus)} "
             f"dc {fmt_number(v1_v, field='v1_v')} pulse({args})")
+    return _source(text, name, "v", n_plus, n_minus, v1_v,
+                   pulse=tuple(float(x) for x in (v1_v, v2_v, *times.values())))
 
 
 def vsource_pwl(name: str, n_plus: str, n_minus: str, times_s: Sequence[float],
-                values_v: Sequence[float]) -> str:
+                values_v: Sequence[float]) -> Line:
     """Piecewise-linear voltage source line; ``times_s`` strictly increasing (s), values in V."""
-    if len(times_s) != len(values_v) or len(times_s) < 1:
-        raise ParameterError("times_s", "times_s and values_v need the same, non-zero length")
+    return _pwl_source(name, "v", n_plus, n_minus, times_s, values_v)
+
+
+def _pwl_source(name: str, kind: str, n_plus: str, n_minus: str, times_s: Sequence[float],
+                values: Sequence[float]) -> Line:
+    if len(times_s) != len(values) or len(times_s) < 1:
+        raise ParameterError("times_s", "times_s and values need the same, non-zero length")
     t = [fmt_number(x, field="times_s") for x in times_s]
     if any(b <= a for a, b in zip(times_s, times_s[1:])):
         raise ParameterError("times_s", "must be strictly increasing")
-    pairs = " ".join(f"{a} {fmt_number(v, field='values_v')}" for a, v in zip(t, values_v))
-    return (f"{_element(name, 'v')} {check_node(n_plus)} {check_node(n_minus)} "
-            f"dc {fmt_number(values_v[0])} pwl({pairs})")
+    field_name = "values_v" if kind == "v" else "values_a"
+    pairs = " ".join(f"{a} {fmt_number(v, field=field_name)}" for a, v in zip(t, values))
+    text = (f"{_element(name, kind)} {check_node(n_plus)} {check_node(n_minus)} "
+            f"dc {fmt_number(values[0])} pwl({pairs})")
+    return _source(text, name, kind, n_plus, n_minus, values[0],
+                   pwl=(tuple(float(x) for x in times_s), tuple(float(v) for v in values)))
 
 
 def mosfet(name: str, d: str, g: str, s: str, b: str, model_name: str, *, w_m: float,
-           l_m: float, **instance_params: float) -> str:
+           l_m: float, **instance_params: float) -> Line:
     """MOSFET line with W and L in metres (written as plain numbers, e.g. ``l=4.5e-08``).
 
     Extra instance parameters (e.g. ``delvto=0.01`` in V, ``m=2``) are appended.
@@ -266,7 +438,11 @@ def mosfet(name: str, d: str, g: str, s: str, b: str, model_name: str, *, w_m: f
     nodes = " ".join(check_node(n) for n in (d, g, s, b))
     line = (f"{_element(name, 'm')} {nodes} {check_name(model_name, field='model')} "
             f"w={_positive(w_m, 'w_m')} l={_positive(l_m, 'l_m')}")
-    return f"{line} {_param_list(instance_params)}" if instance_params else line
+    text = f"{line} {_param_list(instance_params)}" if instance_params else line
+    return Line.of(text, Mosfet(name=name.lower(), drain=d, gate=g, source=s, bulk=b,
+                                model=model_name, w_m=float(w_m), l_m=float(l_m),
+                                params=tuple((k, float(v)) for k, v in
+                                             instance_params.items())))
 
 
 def _expression(template: str, values: Mapping[str, float | str]) -> str:

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spincim import cli
+from spincim import cli, limits
 from spincim.errors import LutError, ParameterError
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
@@ -45,7 +45,7 @@ class Reached(BaseException):
 
 
 HEAVY = [
-    ("spincim.netlists.ngspice", ("run", "run_many", "Worker", "WorkerPool", "_Engine")),
+    ("spincim.netlists.ngspice", ("Worker", "_Engine")),
     ("spincim.devices.llg", ("simulate", "integrate_deterministic", "_numba_kernel")),
     ("spincim.devices.switching", ("switch_ensemble", "pulse_from_p", "switching_time_0k",
                                    "reversal_threshold_0k")),
@@ -54,7 +54,8 @@ HEAVY = [
     ("spincim.characterize.importance", ("run",)),
     ("spincim.characterize.majority", ("run",)),
     ("spincim.characterize.write", ("wer_point", "wer_sweep", "switching_window")),
-    ("spincim.netlists.write_driver", ("run_patterns", "calibrate_buffer_device")),
+    ("spincim.characterize.driver", ("run_patterns", "calibrate_buffer_device",
+                                     "driver_sweep")),
     ("spincim.lut.build", ("build",)),
 ]
 
@@ -107,22 +108,22 @@ def assert_clean_error(code, out, err, *names):
 def assert_sane_call(reached):
     """A simulation may only start with finite, in-range numbers."""
     for key, value in reached.call_kwargs.items():
-        if isinstance(value, bool) or key in ("progress", "command_line"):
+        if value is None or isinstance(value, bool) or key in ("progress", "command_line"):
             continue
         if isinstance(value, float):
             assert math.isfinite(value), (reached.where, key, value)
         if isinstance(value, int) and key != "seed":
-            assert 0 <= value <= cli.MAX_COUNT, (reached.where, key, value)
+            assert 0 <= value <= limits.MAX_COUNT, (reached.where, key, value)
         if key == "workers" and value is not None:
-            assert 1 <= value <= cli.MAX_WORKERS
+            assert 1 <= value <= limits.MAX_WORKERS
         if key in ("pulse_s", "dt_s"):
-            assert 0 < value <= cli.PULSE_MAX_S
+            assert 0 < value <= limits.PULSE_MAX_S
         if key in ("i_shm_a",):
-            assert abs(value) <= cli.MAX_CURRENT_A
+            assert abs(value) <= limits.MAX_CURRENT_A
         if key in ("currents_a", "pulses_s"):
             assert all(math.isfinite(v) for v in value)
         if key == "temperature_k" and value:
-            assert cli.T_MIN_K <= value <= cli.T_MAX_K
+            assert limits.T_MIN_K <= value <= limits.T_MAX_K
 
 
 # --------------------------------------------------------------------------- values

@@ -22,24 +22,26 @@ def _spincim(*argv, **kw):
                           capture_output=True, text=True, timeout=600, **kw)
 
 
-def _stored(path) -> int:
+def _stored(path, stage: str = "%") -> int:
+    """Chunks stored in the checkpoint (of the stages matching the SQL pattern ``stage``)."""
     if not os.path.exists(path):
         return 0
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
-            return db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            return db.execute("SELECT COUNT(*) FROM chunks WHERE stage LIKE ?",
+                              (stage,)).fetchone()[0]
     except sqlite3.Error:  # not created yet, or locked for a moment
         return 0
 
 
-def _kill_after(argv, checkpoint, n_chunks: int, cwd) -> int:
-    """Start the command, SIGKILL its process group once n_chunks are stored."""
+def _kill_after(argv, checkpoint, n_chunks: int, cwd, stage: str = "%") -> int:
+    """Start the command, SIGKILL its process group once n_chunks (of ``stage``) are stored."""
     proc = subprocess.Popen([sys.executable, "-m", "spincim.cli", *map(str, argv)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 300
-        while _stored(checkpoint) < n_chunks:
+        deadline = time.monotonic() + 600
+        while _stored(checkpoint, stage) < n_chunks:
             assert proc.poll() is None, "the run finished before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.05)
@@ -82,24 +84,55 @@ def test_mc_majority_resumes_after_sigkill(tmp_path):
     assert other.returncode == 2 and "different parameters (seed differ)" in other.stderr
 
 
-def test_lut_build_quick_resumes_after_sigkill(tmp_path):
-    ck = tmp_path / "lut.ckpt"
-    argv = ["lut", "build", "--tech", "45nm", "--quick", "--json"]
-    stored = _kill_after([*argv, "--out", tmp_path / "k.h5", "--checkpoint", ck], ck, 2,
-                         tmp_path)
-    assert 2 <= stored < 5 and not (tmp_path / "k.h5").exists()
-    resumed = _spincim(*argv, "--out", tmp_path / "r.h5", "--checkpoint", ck, cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr
-    plain = _spincim(*argv, "--out", tmp_path / "p.h5", cwd=tmp_path)
-    assert plain.returncode == 0, plain.stderr
-    assert _dumps(json.loads(resumed.stdout)) == _dumps(json.loads(plain.stdout))
-    shows = [_spincim("lut", "show", "--json", tmp_path / name) for name in ("r.h5", "p.h5")]
-    assert _dumps(json.loads(shows[0].stdout)) == _dumps(json.loads(shows[1].stdout))
-
+def _same_lut(a_path, b_path) -> None:
     from spincim.lut import io
-    a, b = (io.read_lut(tmp_path / name) for name in ("r.h5", "p.h5"))
+    a, b = io.read_lut(a_path), io.read_lut(b_path)
     assert a.ops == b.ops and a.axes == b.axes and a.mc == b.mc and a.areas == b.areas
     assert _strip(dict(a.provenance)) == _strip(dict(b.provenance))
+
+
+@pytest.fixture(scope="module")
+def plain_quick_lut(tmp_path_factory):
+    """An uninterrupted local ``lut build --tech 45nm --quick`` (JSON, path)."""
+    cwd = tmp_path_factory.mktemp("plain")
+    run = _spincim("lut", "build", "--tech", "45nm", "--quick", "--json", "--out",
+                   cwd / "p.h5", cwd=cwd)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout), cwd / "p.h5"
+
+
+@pytest.mark.parametrize("stage", ["write_ops/%", "line_ops/%"])
+def test_lut_build_quick_resumes_after_sigkill(tmp_path, plain_quick_lut, stage):
+    """Killed inside a step (the writes; the periphery's line benches), resumed: the same
+    LUT as an uninterrupted build. Every earlier step comes back from the checkpoint."""
+    ck = tmp_path / "lut.ckpt"
+    argv = ["lut", "build", "--tech", "45nm", "--quick", "--json"]
+    _kill_after([*argv, "--out", tmp_path / "k.h5", "--checkpoint", ck], ck, 1, tmp_path,
+                stage=stage)
+    assert not (tmp_path / "k.h5").exists()
+    resumed = _spincim(*argv, "--out", tmp_path / "r.h5", "--checkpoint", ck, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "restored from the checkpoint" in resumed.stderr
+    plain_json, plain_path = plain_quick_lut
+    assert _dumps(json.loads(resumed.stdout)) == _dumps(plain_json)
+    _same_lut(tmp_path / "r.h5", plain_path)
+
+
+def test_lut_build_quick_on_dask_equals_local(tmp_path, plain_quick_lut):
+    pytest.importorskip("dask.distributed")
+    run = _spincim("lut", "build", "--tech", "45nm", "--quick", "--json", "--scheduler",
+                   "local", "--out", tmp_path / "d.h5", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    _same_lut(tmp_path / "d.h5", plain_quick_lut[1])
+
+
+def test_driver_sweep_same_json_for_one_and_two_workers(tmp_path):
+    argv = ["driver", "sweep", "--temperature-k", "300", "--runs", "200", "--seed", "2",
+            "--json"]
+    runs = [_spincim(*argv, "--workers", str(n), cwd=tmp_path) for n in (1, 2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    assert runs[0].stdout == runs[1].stdout
 
 
 def test_mc_sense_resumes_after_sigkill(tmp_path):

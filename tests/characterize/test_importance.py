@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from spincim.characterize.executor import LocalExecutor
 from spincim.characterize import importance as imp, sense_margin as sm
 
 pytestmark = pytest.mark.ngspice
@@ -21,9 +22,9 @@ def _agree(a: dict, b: dict) -> bool:
 
 
 def test_is_matches_brute_force_spice_near_1e_3():
-    brute = imp.brute_force_state(WIDE, *AND11, trials=20000, seed=2, workers=2)
+    brute = imp.brute_force_state(WIDE, *AND11, trials=20000, seed=2)
     assert 20 <= brute["n_fail"] <= 80  # really the ~1e-3 regime
-    est = imp.estimate_state(WIDE, *AND11, samples=4000, seed=1, workers=2)
+    est = imp.estimate_state(WIDE, *AND11, samples=4000, seed=1)
     assert est["method"] == "spice" and est["failed_trials"] == 0
     assert est["rel_err"] < 0.1 and est["ess"] > 200
     assert est["design_point_sigma"] == pytest.approx(3.0, abs=0.3)
@@ -45,8 +46,7 @@ def test_model_is_matches_model_brute_force_including_two_mode_xnor():
 
 def test_deep_tail_finite_with_narrow_ci():
     """IMCE spreads, OR of '00' (~6.5 sigma): p ~ 1e-11 from 3000 SPICE samples."""
-    est = imp.estimate_state(sm.SenseSetup(), "or", (False, False), samples=3000, seed=1,
-                             workers=2)
+    est = imp.estimate_state(sm.SenseSetup(), "or", (False, False), samples=3000, seed=1)
     p, (lo, hi) = est["p_fail"], est["ci95"]
     assert 0 < p < 1e-9 and math.isfinite(lo) and math.isfinite(hi)
     assert lo < p < hi and hi / lo < 10
@@ -58,9 +58,10 @@ def test_deep_tail_finite_with_narrow_ci():
 
 def test_same_seed_same_result_any_worker_count():
     kw = dict(samples=1500, chunk_trials=500)
-    a = imp.estimate_state(WIDE, *AND11, seed=5, workers=1, **kw)
-    b = imp.estimate_state(WIDE, *AND11, seed=5, workers=2, **kw)
-    c = imp.estimate_state(WIDE, *AND11, seed=6, workers=1, **kw)
+    with LocalExecutor(1) as one, LocalExecutor(2) as two:
+        a = imp.estimate_state(WIDE, *AND11, seed=5, executor=one, **kw)
+        b = imp.estimate_state(WIDE, *AND11, seed=5, executor=two, **kw)
+        c = imp.estimate_state(WIDE, *AND11, seed=6, executor=one, **kw)
     for r in (a, b, c):
         r.pop("wall_s")
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
+from spincim.characterize.executor import run_netlist
 from spincim.characterize import sampling, sense_margin as sm, sense_model
 from spincim.devices import mtj as M
-from spincim.netlists import cell, ngspice
+from spincim.netlists import cell
 
 pytestmark = pytest.mark.ngspice
 
@@ -30,7 +31,7 @@ def test_same_seed_same_json_any_worker_count(setup):
 def _nominal_read_bench(states, op, setup):
     text = cell.read_bench(states, op, device=setup.device, i_read_a=setup.i_read_a,
                            c_bl_f=0.0)
-    return ngspice.run(text)
+    return run_netlist(text)
 
 
 def test_zero_sigma_equals_nominal_spice(setup):
@@ -134,6 +135,6 @@ def test_sweep_order_is_undone(mismatch):
     draws = sm.draw(setup, sampling.chunks(60, 2, sm.CHUNK_TRIALS)[0])
     orders = sm.sweep_orders(setup, draws)
     assert any(not np.array_equal(o, np.arange(60)) for o in orders.values())
-    plain = ngspice.run(sm.chunk_netlist(setup, draws, references=True))
+    plain = run_netlist(sm.chunk_netlist(setup, draws, references=True))
     for name in sm.result_vectors(setup, references=mismatch):
         assert np.max(np.abs(volts[name] - plain[name][:60])) < 1e-6, name

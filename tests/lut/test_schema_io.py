@@ -15,7 +15,7 @@ import pytest
 
 from spincim.errors import LutError, ParameterError
 from spincim.lut.io import lut_sha256, read_lut, write_lut
-from spincim.lut.schema import SCHEMA_VERSION, Area, Axis, Lut, McSummary, OpTable
+from spincim.lut.schema import SCHEMA_VERSION, Area, Axis, McSummary, OpTable
 
 CONFTEST = Path(__file__).with_name("conftest.py")
 

@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from spincim.characterize.executor import LocalExecutor
 from spincim.devices import mtj as M
 from spincim.devices.technology import technology
 from spincim.errors import ParameterError
@@ -49,8 +50,12 @@ def worker():
 
 
 @pytest.fixture(scope="module")
-def v_write(worker):
-    return {bit: A.calibrate_write_voltage(worker, bit, n_rows=4) for bit in (1, 0)}
+def v_write():
+    from spincim.characterize import calibration
+
+    with LocalExecutor(1) as ex:
+        cal = {bit: calibration.write_voltage(bit, n_rows=4, executor=ex) for bit in (1, 0)}
+    return {bit: (c.v_write_v, c.i_write_a) for bit, c in cal.items()}
 
 
 @pytest.mark.ngspice

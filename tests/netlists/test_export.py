@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
+from spincim.characterize.executor import run_netlist
 from spincim.errors import ParameterError
 from spincim.netlists import export as E
-from spincim.netlists import ngspice
 
 pytestmark = pytest.mark.ngspice
 
@@ -44,10 +44,7 @@ def _printed(stdout):
 
 
 def _kinds():
-    kinds = ["cell2t1r", "cell3t", "sense", "driver"]
-    if E.subarray_available():
-        kinds.append("subarray")
-    return kinds
+    return ["cell2t1r", "cell3t", "sense", "driver", "subarray"]
 
 
 def test_control_block_is_fixed_text():
@@ -66,9 +63,6 @@ def test_unknown_kind_and_missing_directory(tmp_path):
         E.export("nope")
     with pytest.raises(ParameterError):
         E.write(E.export("cell2t1r"), tmp_path / "missing" / "x.cir")
-    if not E.subarray_available():
-        with pytest.raises(ParameterError, match="array"):
-            E.export("subarray")
 
 
 @needs_ngspice
@@ -93,11 +87,9 @@ def test_runs_in_plain_ngspice(kind, tmp_path):
                                         ("sense", ("rbl", "ref_lo", "ref_hi", "out")),
                                         ("subarray", ("rbl1", "rwl1", "rwl0"))])
 def test_op_values_match_pyspice(kind, keys, tmp_path):
-    if kind == "subarray" and not E.subarray_available():
-        pytest.skip("netlists/array.py not available")
     exp = E.export(kind)
     plain = _printed(_run_plain(exp, tmp_path))
-    ours = ngspice.run(exp.netlist, "op")
+    ours = run_netlist(exp.netlist, "op")
     common = sorted(set(plain) & set(ours))
     assert set(keys) <= set(common), sorted(plain)
     assert len(common) > 10

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from spincim.characterize.executor import run_netlist
 from spincim.devices import mtj as M
 from spincim.devices import switching
 from spincim.netlists import mtj_macro, ngspice
@@ -18,7 +19,7 @@ def _macro_bench(device, i_shm_a, v_read_v, stop_s, m0):
              st.isource_dc("Ishm", "0", "sa", i_shm_a),
              st.options(reltol=1e-4, method="gear"),
              st.analysis_line(st.tran(1e-12, stop_s, max_step_s=mtj_macro.MAX_STEP_S, uic=True))]
-    return ngspice.run(st.netlist("macro", lines), timeout_s=120)
+    return run_netlist(st.netlist("macro", lines), timeout_s=120)
 
 
 def _first_crossing(t, mx, level=-0.9):
@@ -59,7 +60,7 @@ def test_mtj_resistance_follows_magnetization(device):
 def test_static_model_resistance(device, state_ap, v):
     lines = [*mtj_macro.static_subckt("mtjs", device.mtj, state_ap=state_ap),
              mtj_macro.instance("Xm", ("a", "0"), "mtjs"), st.vsource_dc("Va", "a", "0", v), st.analysis_line(st.op())]
-    vec = ngspice.run(st.netlist("static", lines))
+    vec = run_netlist(st.netlist("static", lines))
     r = v / -vec["va#branch"][0]
     expected = M.r_ap_ohm(device.mtj, v) if state_ap else M.r_p_ohm(device.mtj)
     assert r == pytest.approx(expected, rel=1e-9)

@@ -12,6 +12,7 @@ import pytest
 
 from spincim.devices.technology import TECHNOLOGIES
 from spincim.errors import ConvergenceError, ParameterError, SimulationError, SimulationTimeout
+from spincim.characterize.executor import LocalExecutor
 from spincim.netlists import ngspice as ng
 from spincim.netlists import spice_text as st
 
@@ -219,8 +220,8 @@ def _jobs():
 
 def test_results_do_not_depend_on_the_worker_count():
     jobs = _jobs()
-    one = ng.run_many(jobs, workers=1)
-    two = ng.run_many(jobs, workers=2)
+    with LocalExecutor(1) as ex1, LocalExecutor(2) as ex2:
+        one, two = ex1.run_jobs(jobs), ex2.run_jobs(jobs)
     assert len(one) == len(two) == len(jobs)
     for a, b in zip(one, two):
         assert a.keys() == b.keys()
@@ -229,17 +230,21 @@ def test_results_do_not_depend_on_the_worker_count():
     assert one[2]["out"] == pytest.approx([3 / 6])
 
 
-def test_pool_map_errors_in_order_and_pool_sweep():
+def test_executor_jobs_errors_in_order():
     jobs = [ng.Job(divider(), "op"), ng.Job(divider(), st.dc("VX", 0, 1, 0.5)),
             ng.Job(divider(), "op")]
-    with ng.WorkerPool(2) as pool:
-        results = pool.map(jobs, return_exceptions=True)
+    with LocalExecutor(2) as ex:
+        results = ex.run_jobs(jobs, return_exceptions=True)
         assert isinstance(results[1], SimulationError) and results[1].where == "vx"
         assert results[2]["out"] == pytest.approx([0.75])
         with pytest.raises(SimulationError):
-            pool.map(jobs)
-        batches = [[ng.Alter("R2", "resistance", 1e3 * (k + 1))] for k in range(10)]
-        swept = pool.sweep(divider(), batches, vectors=["out"], chunk_size=3)
+            ex.run_jobs(jobs)
+
+
+def test_worker_sweep_of_alters(worker):
+    worker.load(divider())
+    batches = [[ng.Alter("R2", "resistance", 1e3 * (k + 1))] for k in range(10)]
+    swept = worker.sweep(batches, vectors=["out"])
     assert [r["out"][0] for r in swept] == pytest.approx([(k + 1) / (k + 2) for k in range(10)])
 
 
@@ -267,7 +272,8 @@ def test_recycling_after_max_jobs():
 
 
 def test_ngspice_version():
-    version = ng.ngspice_version()
+    with LocalExecutor(1) as ex:
+        version = ex.ngspice_version()
     assert version.isdigit() and int(version) >= 36
 
 

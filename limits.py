@@ -1,0 +1,107 @@
+"""Ranges every entry point enforces, for Python callers and the CLI alike.
+
+The command line refuses the same values with exit code 2 because it calls these same
+checks; a library caller gets the :class:`~spincim.errors.ParameterError` naming the
+argument. Each bound is a guard against runaway work or meaningless input, not physics:
+physical validity lives in the parameter dataclasses.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from .errors import ParameterError
+
+__all__ = ["MAX_WORKERS", "MAX_COUNT", "T_MIN_K", "T_MAX_K", "PULSE_MIN_S", "PULSE_MAX_S",
+           "DT_MIN_S", "DT_MAX_S", "MAX_STEPS", "MAX_CURRENT_A", "check_count",
+           "check_workers", "check_temperature_k", "check_pulse_s", "check_dt_s",
+           "check_current_a", "check_steps"]
+
+#: ngspice / Dask workers one run may ask for
+MAX_WORKERS = 256
+#: trials, runs, samples of one run
+MAX_COUNT = 10**9
+#: a temperature is 0 K (deterministic) or in this range (K)
+T_MIN_K, T_MAX_K = 1e-3, 2000.0
+#: LLGS / PROGRAM pulse widths (s)
+PULSE_MIN_S, PULSE_MAX_S = 1e-12, 1e-6
+#: LLGS time step (s)
+DT_MIN_S, DT_MAX_S = 1e-16, 1e-11
+#: LLGS time steps of one trajectory (pulse / dt)
+MAX_STEPS = 10**7
+#: |SHM current| (A)
+MAX_CURRENT_A = 1.0
+
+
+def _real(field: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(field, f"must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ParameterError(field, f"must be finite, got {value!r}")
+    return value
+
+
+def check_count(field: str, value) -> int:
+    """A whole number of trials/runs/samples in 1 .. :data:`MAX_COUNT`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or not 1 <= value <= MAX_COUNT:
+        raise ParameterError(field, f"must be a whole number between 1 and {MAX_COUNT:.0e}, "
+                                    f"got {value!r}")
+    return int(value)
+
+
+def check_workers(field: str, value) -> int | None:
+    """None (all cores) or a whole number in 1 .. :data:`MAX_WORKERS`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or not 1 <= value <= MAX_WORKERS:
+        raise ParameterError(field, f"must be a whole number between 1 and {MAX_WORKERS}, "
+                                    f"got {value!r}")
+    return int(value)
+
+
+def check_temperature_k(field: str, value) -> float:
+    """0 K or a temperature in :data:`T_MIN_K` .. :data:`T_MAX_K`."""
+    t = _real(field, value)
+    if t != 0 and not T_MIN_K <= t <= T_MAX_K:
+        raise ParameterError(field, f"must be 0 or between {T_MIN_K:g} and {T_MAX_K:g} K, "
+                                    f"got {value!r}")
+    return t
+
+
+def check_pulse_s(field: str, value) -> float:
+    """A pulse width in :data:`PULSE_MIN_S` .. :data:`PULSE_MAX_S`."""
+    p = _real(field, value)
+    if not PULSE_MIN_S <= p <= PULSE_MAX_S:
+        raise ParameterError(field, f"must be between {PULSE_MIN_S:g} and {PULSE_MAX_S:g} s, "
+                                    f"got {value!r}")
+    return p
+
+
+def check_dt_s(field: str, value) -> float:
+    """An LLGS time step in :data:`DT_MIN_S` .. :data:`DT_MAX_S`."""
+    dt = _real(field, value)
+    if not DT_MIN_S <= dt <= DT_MAX_S:
+        raise ParameterError(field, f"must be between {DT_MIN_S:g} and {DT_MAX_S:g} s, "
+                                    f"got {value!r}")
+    return dt
+
+
+def check_steps(field: str, duration_s: float, dt_s: float) -> int:
+    """The number of time steps of ``duration_s`` at ``dt_s``, at most :data:`MAX_STEPS`."""
+    steps = duration_s / dt_s
+    if not steps <= MAX_STEPS:
+        raise ParameterError(field, f"at most {MAX_STEPS:.0e} time steps, got {steps:.3g}")
+    return int(math.ceil(steps))
+
+
+def check_current_a(field: str, value) -> float:
+    """A finite current with |I| <= :data:`MAX_CURRENT_A`."""
+    i = _real(field, value)
+    if abs(i) > MAX_CURRENT_A:
+        raise ParameterError(field, f"must be finite with |I| <= {MAX_CURRENT_A:g} A, "
+                                    f"got {value!r}")
+    return i
