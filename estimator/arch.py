@@ -310,12 +310,11 @@ class Architecture:
         w, i = self.layers.bits
         return f"{w}:{i}"
 
-    def lut_path(self) -> Path | None:
-        """Path of the LUT file, or None for a shipped name (package data)."""
+    def lut_candidates(self) -> tuple[Path, str]:
+        """(path relative to the description's folder, bare name of a shipped LUT)."""
         p = Path(self.lut)
-        if p.name == self.lut and p.suffix == ".h5" and not (Path(self.base_dir) / p).exists():
-            return None
-        return p if p.is_absolute() else Path(self.base_dir or ".") / p
+        return (p if p.is_absolute() else Path(self.base_dir or ".") / p), (
+            self.lut if p.name == self.lut else "")
 
 
 # ----------------------------------------------------------------------------- loading
@@ -380,12 +379,20 @@ def _rule(key: str, raw, default: LayerRule) -> LayerRule:
     return LayerRule(where=where, bits=bits, key=key)
 
 
-def _layers(raw) -> LayerRules:
+def _default_rules(dataflow) -> LayerRules:
+    """Edge layers at 8:8 in IMCE's bit-plane arrays; binary (1:1) where arrays only XNOR."""
+    if dataflow == "imce":
+        return LayerRules()
+    return LayerRules(first=LayerRule(where="array", bits=(1, 1), key="layers.first"),
+                      last=LayerRule(where="array", bits=(1, 1), key="layers.last"))
+
+
+def _layers(raw, dataflow) -> LayerRules:
     raw = _table("layers", raw)
     for k in raw:
         if k not in ("bits", "first", "last"):
             raise ParameterError(f"layers.{k}", "unknown key; allowed: bits, first, last")
-    base = LayerRules()
+    base = _default_rules(dataflow)
     bits = parse_bits(raw["bits"], "layers.bits") if "bits" in raw else base.bits
     return LayerRules(bits=bits, first=_rule("layers.first", raw.get("first", {}), base.first),
                       last=_rule("layers.last", raw.get("last", {}), base.last))
@@ -401,8 +408,7 @@ def arch_from_dict(data, *, base_dir: str = "", default_name: str = "user") -> A
         if key not in data:
             raise ParameterError(key, "missing (required)")
     kwargs = {k: _section(k, data[k]) for k in _SECTIONS if k in data}
-    if "layers" in data:
-        kwargs["layers"] = _layers(data["layers"])
+    kwargs["layers"] = _layers(data.get("layers", {}), data["dataflow"])
     for key in ("name", "dataflow", "source", "lut"):
         if key in data:
             if not isinstance(data[key], str):

@@ -20,7 +20,7 @@ from spincim.errors import ParameterError
 from spincim.estimator.mapping import MAJORITY_FANIN, majority_tree
 from spincim.estimator.networks import Conv, get_network
 
-__all__ = ["im2col", "conv_direct", "imce_conv", "write_driver", "majority9", "majority_tree_eval",
+__all__ = ["im2col", "conv_direct", "imce_conv", "imce_conv_signed", "write_driver", "majority9", "majority_tree_eval",
            "tree_joint", "reduction_mismatch_exact", "reduction_mismatch_mc", "reduction_table",
            "REDUCTION_BIASES",
            "sign_popcount", "threshold_maxpool", "maxpool_numpy", "corn_majority_mismatch"]
@@ -84,8 +84,30 @@ def imce_conv(x: np.ndarray, wt: np.ndarray, w_bits: int, i_bits: int, stride: i
             else:
                 acc = acc + part                           # Sum unit
                 ops["add"] += part.size
-    ops["read"] = acc.size
+    ops["output"] = acc.size
     return acc.T.reshape(o, oh, ow), ops
+
+
+def imce_conv_signed(x: np.ndarray, wu: np.ndarray, w_bits: int, i_bits: int, stride: int = 1,
+                     padding: int = 0) -> tuple[np.ndarray, dict]:
+    """Convolution with DoReFa's symmetric w-bit weights W = 2 W_u - (2^w - 1) (odd integers;
+    {-1, +1} at w = 1), unsigned inputs, by Eq. (3) on W_u and the sum(I) term:
+
+        I . W = 2 Eq3(W_u) - (2^w - 1) sum(I),  sum(I) = sum_m 2^m bitcount(C_m(I)).
+
+    The factor 2 is one more Shifter position; sum(I) is counted once per window and shared
+    by every kernel. Returns (output, ops) with the correction's op names of
+    :func:`spincim.estimator.mapping.map_network` (one row segment per window)."""
+    y, ops = imce_conv(x, wu, w_bits, i_bits, stride, padding)
+    cols = im2col(x, wu.shape[-1], stride, padding)
+    oh, ow, n = cols.shape
+    planes = [((cols.reshape(oh * ow, n) >> m) & 1) for m in range(i_bits)]
+    sum_i = sum(p.sum(axis=1, dtype=np.int64) << m for m, p in enumerate(planes))
+    ops.update(sum_i_read=sum(p.size for p in planes),
+               sum_i_add=oh * ow * (i_bits - 1 + (1 if w_bits > 1 else 0)),
+               sign_sub=y.size)
+    out = 2 * y - (2 ** w_bits - 1) * sum_i.reshape(1, oh, ow)
+    return out, ops
 
 
 # ------------------------------------------------------------------------------------------

@@ -8,10 +8,11 @@ count from the mapping; the organization comes from the architecture description
 Pricing rules (each a sum of LUT entries):
 
 * **Column logic** (``and2``/``xnor2`` per column, ``read`` per bit): the LUT's sense op plus
-  the LUT's ``bitline`` op at the array's real row count. The sense op keeps its own 10 fF
-  bit-line capacitor (charged by the 20 uA read current to the sense voltage, <= 0.18 V in
-  the LUT's ``mc/sense_margin``): at most 10 fF x (0.18 V)^2 = 0.3 fJ per node counted twice,
-  against 1-15 fJ for the line op from 64 to 1024 rows.
+  the LUT's ``bitline`` op at the array's real row count. The sense op keeps its own fixed
+  10 fF capacitor on the bit line (and on each reference node), charged by the 20 uA read
+  current to the sense voltage: C V^2 <= 10 fF x (0.27 V)^2 = 0.7 fJ per node at the largest
+  mean sense voltage of the shipped LUTs (``mc/sense_margin``, 22 nm AP read), counted twice
+  beside the line op (0.3-15 fJ from 64 to 1024 rows); the LUTs have no sense op without it.
 * **Rows**: a two-row logic activation costs one decode and two word lines (IMCE III-B: two
   single-line decoders ORed; the one holding the input row C_m(I) keeps its address while
   the other steps through the kernel rows); a row read or write one decode and one word
@@ -131,10 +132,18 @@ class _Units:
         self._memo: dict = {}
 
     def e(self, op: str, **axes) -> float:
-        return self.p.get(op, "energy_j", self.arch.name, **self.coords, **axes)
+        return self._get(op, "energy_j", axes)
 
     def t(self, op: str, **axes) -> float:
-        return self.p.get(op, "latency_s", self.arch.name, **self.coords, **axes)
+        return self._get(op, "latency_s", axes)
+
+    def _get(self, op: str, quantity: str, axes: dict) -> float:
+        try:
+            return self.p.get(op, quantity, self.arch.name, **self.coords, **axes)
+        except ParameterError as exc:    # an operating point off the LUT: name the key
+            if exc.field in self.coords:
+                raise ParameterError(f"operating.{exc.field}", exc.message) from None
+            raise
 
     def memo(self, key, fn):
         out = self._memo.get(key)
@@ -477,9 +486,10 @@ def resolve_lut(arch: Architecture, lut_path=None) -> Pricer:
     if lut_path is not None:
         path = Path(str(lut_path))
     else:
-        path = arch.lut_path()
-        if path is None:                        # a shipped table (package data)
-            path = Path(str(resources.files("spincim.lut") / "data" / arch.lut))
+        path, name = arch.lut_candidates()
+        shipped = resources.files("spincim.lut") / "data" / name if name else None
+        if not path.exists() and shipped is not None and shipped.is_file():
+            path = Path(str(shipped))             # a shipped table (package data)
     return Pricer(io.read_lut(path), str(path), io.lut_sha256(path))
 
 

@@ -13,7 +13,9 @@ Kernel placement (both dataflows, ``array.kernels``):
   rows, a 9-bit group never straddles two rows, so one XNOR row feeds 56 drivers);
 * a kernel takes ``w * segs`` rows, a window ``i * segs`` rows, so an array holds
   ``kpa = floor((R - i segs) / (w segs))`` kernels and the layer needs ``A = ceil(K / kpa)``
-  kernel groups, K split as evenly as possible (the busiest array holds ceil(K / A));
+  kernel groups, K split as evenly as possible (the busiest array holds ceil(K / A)); a
+  window too long for that (an FC layer at 8:8) is cut into chunks of
+  ``floor(R / (w + i))`` segments, each chunk with kernel groups of its own;
 * ``stationary``: each group has an array of its own for good (area grows with the
   kernels); ``parallel`` of them work at once ("all": every one);
 * ``bank`` (IMCE IV, Fig. 5a): a pool of ``parallel`` = S arrays; groups are fetched from
@@ -166,15 +168,17 @@ def buffer_row_writes(kernels: int, groups: int, drivers: int) -> int:
 class Placement:
     """Where a layer's kernels sit (see the module docstring)."""
 
-    segs: int            # rows per kernel plane / window plane
+    segs: int            # row segments of a window (and of a kernel plane)
+    chunk: int           # segments one array holds at a time (windows too long are split)
     kpa: int             # kernels per array
-    groups: int          # A: kernel groups (arrays' worth of kernels)
+    per_chunk: int       # kernel groups per chunk of the window
+    groups: int          # A: kernel groups = chunks x per_chunk
     busy: int            # kernels in the busiest array
     passes: int          # rounds of `parallel` arrays
     replicas: int        # copies of the kernel groups working on other windows (bank)
     windows: int         # windows each array handles per pass
     arrays: int          # arrays the layer holds (stationary) or uses at once (bank)
-    split: tuple         # ((kernels in an array, number of such arrays), ...)
+    split: tuple         # ((kernels in an array, number of such arrays), ...) per chunk
 
 
 def _segments(n: int, cols: int, dataflow: str, fanin: int) -> int:
@@ -186,18 +190,23 @@ def _segments(n: int, cols: int, dataflow: str, fanin: int) -> int:
 
 def place(layer_name: str, P: int, K: int, N: int, w: int, i: int, arch: Architecture,
           ) -> Placement:
-    """Kernel placement of one layer (module docstring): raises ParameterError naming
-    ``array.rows`` if a kernel and a window do not fit in one array."""
+    """Kernel placement of one layer (module docstring). A window of more segments than an
+    array can hold with one kernel is cut into chunks of ``floor(rows / (w + i))``
+    segments, each chunk with its own kernel groups (partial sums added). Raises
+    ParameterError naming ``array.rows`` if not even one segment fits."""
     a = arch.array
     fanin = arch.buffer.fanin if arch.buffer else MAJORITY_FANIN
     segs = _segments(N, a.cols, arch.dataflow, fanin)
-    kpa = (a.rows - i * segs) // (w * segs)
-    if kpa < 1:
-        raise ParameterError("array.rows", f"layer {layer_name}: a {w}-bit kernel and an "
-                                           f"{i}-bit window need {(w + i) * segs} rows of "
-                                           f"{a.cols} columns; the array has {a.rows}")
-    groups = -(-K // kpa)
-    split = tuple(_split(K, groups))
+    chunk = min(segs, a.rows // (w + i))
+    if chunk < 1:
+        raise ParameterError("array.rows", f"layer {layer_name}: a {w}-bit kernel row and "
+                                           f"{i} window rows need {w + i} rows; the array "
+                                           f"has {a.rows}")
+    chunks = -(-segs // chunk)
+    kpa = (a.rows - i * chunk) // (w * chunk)
+    per_chunk = -(-K // kpa)
+    groups = chunks * per_chunk
+    split = tuple(_split(K, per_chunk))
     busy = split[0][0]
     if a.kernels == "stationary":
         par = groups if a.parallel == 0 else min(a.parallel, groups)
@@ -207,7 +216,8 @@ def place(layer_name: str, P: int, K: int, N: int, w: int, i: int, arch: Archite
         replicas = max(1, a.parallel // groups)
         arrays = min(a.parallel, groups * replicas)
     windows = -(-P // replicas)
-    return Placement(segs, kpa, groups, busy, passes, replicas, windows, arrays, split)
+    return Placement(segs, chunk, kpa, per_chunk, groups, busy, passes, replicas, windows,
+                     arrays, split)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -271,7 +281,7 @@ def _imce_layer(layer, w: int, i: int, i_next: int, signed: bool,
     P, K, N, kind = _geom(layer)
     a = arch.array
     pl = place(layer.name, P, K, N, w, i, arch)
-    segs, A = pl.segs, pl.groups
+    segs, A, c = pl.segs, pl.per_chunk, pl.chunk
     outs = P * K
     word = N.bit_length() + w + i + 1
     widths = _seg_widths(N, a.cols, segs)
@@ -307,25 +317,26 @@ def _imce_layer(layer, w: int, i: int, i_next: int, signed: bool,
             _add_pop(pops, wd, P * i)
     # critical path on the busiest array: pl.passes rounds of pl.windows windows each
     nw = pl.passes * pl.windows
-    row_ops = nw * pl.busy * w * i * segs
+    row_ops = nw * pl.busy * w * i * c
     phases = []
     if a.kernels == "bank":
-        krows = pl.passes * pl.busy * w * segs
+        krows = pl.passes * pl.busy * w * c
         phases.append(Phase("kernel fetch", {"row_read": krows, "row_write": krows}))
-    phases.append(Phase("window writes", {"row_read": nw * i * segs, "row_write": nw * i * segs}))
+    phases.append(Phase("window writes", {"row_read": nw * i * c, "row_write": nw * i * c}))
     phases.append(Phase("AND + Bit-Counter + Shifter + Sum",
                         {"row_op:and2": row_ops, f"popcount:{max(widths)}": row_ops,
                          f"add:{word}": row_ops}))
     if signed:
-        phases.append(Phase("sum(I) term", {"row_read": nw * i * segs,
-                                            f"popcount:{max(widths)}": nw * i * segs}))
+        phases.append(Phase("sum(I) term", {"row_read": nw * i * c,
+                                            f"popcount:{max(widths)}": nw * i * c}))
     dpu_words = outs * (1 + i_next + (1 if signed else 0))
     phases.append(Phase("DPU batch-norm + quantize + write-back",
                         {f"dpu:{word}": -(-dpu_words // arch.dpu.lanes),
                          "row_write": ops["bank_row_write"]}))
-    sched = (f"{kind} {layer.name} at {w}:{i}: {A} kernel group(s) of <= {pl.kpa} kernels "
-             f"({segs} row segment(s)), {pl.passes} pass(es) x {pl.replicas} replica(s); per "
-             f"window write {i}x{segs} input rows into each group, AND {w}x{i} plane pairs "
+    sched = (f"{kind} {layer.name} at {w}:{i}: {pl.groups} kernel group(s) of <= {pl.kpa} "
+             f"kernels ({segs} row segment(s) in chunks of {c}), {pl.passes} pass(es) x "
+             f"{pl.replicas} replica(s); per window write {i}x{segs} input rows into each "
+             f"group, AND {w}x{i} plane pairs "
              f"per kernel, bitcount, shift, add" + ("; sum(I) term for +-1 weights"
                                                    if signed else ""))
     return LayerOps(layer.name, kind, "array", ops, sched, (w, i), word, pops, tuple(phases),
@@ -410,12 +421,12 @@ def _corn_layer(layer, arch: Architecture, classifier: bool) -> LayerOps:
     P, K, N, kind = _geom(layer)
     a, b = arch.array, arch.buffer
     pl = place(layer.name, P, K, N, 1, 1, arch)
-    segs, A = pl.segs, pl.groups
+    segs, A, c = pl.segs, pl.per_chunk, pl.chunk
     outs = P * K
     ops = {"xnor2": outs * N, "row_pair": outs * segs, "write": P * N * A,
            "row_write": P * segs * A, "weight_write": K * N}
     nw = pl.passes * pl.windows
-    phases = [Phase("window writes", {"row_write": nw * segs})]
+    phases = [Phase("window writes", {"row_write": nw * c})]
     widths = _corn_seg_widths(N, a.cols, b.fanin)
     pops: dict = {}
     word = N.bit_length()
@@ -424,7 +435,7 @@ def _corn_layer(layer, arch: Architecture, classifier: bool) -> LayerOps:
             _add_pop(pops, wd, outs)
         ops.update(add=outs * (segs - 1), output=outs)
         phases.append(Phase("XNOR + logic popcount",
-                            {"row_op:xnor2": nw * pl.busy * segs,
+                            {"row_op:xnor2": nw * pl.busy * c,
                              f"popcount:{max(widths)}": -(-outs * segs // arch.dpu.lanes)}))
         sched = (f"{kind} {layer.name}: XNOR reads in {A} PE(s); class scores need the "
                  f"popcount: {N} bits per output counted in the reconfigurable logic")
@@ -441,7 +452,7 @@ def _corn_layer(layer, arch: Architecture, classifier: bool) -> LayerOps:
     B = b.per_pe
     steps = [-(-r // B) for r in busy_level]
     phases.append(Phase("XNOR read -> majority level 1",
-                        {"row_op:xnor2": nw * pl.busy * segs, "buffer_step": nw * steps[0]}))
+                        {"row_op:xnor2": nw * pl.busy * c, "buffer_step": nw * steps[0]}))
     for lvl in range(1, len(tree)):
         phases.append(Phase(f"majority level {lvl + 1}",
                             {"buffer_row_read": nw * steps[lvl - 1],
@@ -496,7 +507,7 @@ def _imc_dpu_layer(layer, arch: Architecture, classifier: bool) -> LayerOps:
     P, K, N, kind = _geom(layer)
     a = arch.array
     pl = place(layer.name, P, K, N, 1, 1, arch)
-    segs, A = pl.segs, pl.groups
+    segs, A, c = pl.segs, pl.per_chunk, pl.chunk
     outs = P * K
     word = N.bit_length()
     widths = _seg_widths(N, a.cols, segs)
@@ -510,10 +521,10 @@ def _imc_dpu_layer(layer, arch: Architecture, classifier: bool) -> LayerOps:
     if not classifier:
         ops["norm_bin"] = outs
     nw = pl.passes * pl.windows
-    phases = (Phase("window writes", {"row_write": nw * segs}),
-              Phase("XNOR + DPU popcount", {"row_op:xnor2": nw * pl.busy * segs,
-                                            f"popcount:{max(widths)}": nw * pl.busy * segs,
-                                            f"add:{word}": nw * pl.busy * segs}),
+    phases = (Phase("window writes", {"row_write": nw * c}),
+              Phase("XNOR + DPU popcount", {"row_op:xnor2": nw * pl.busy * c,
+                                            f"popcount:{max(widths)}": nw * pl.busy * c,
+                                            f"add:{word}": nw * pl.busy * c}),
               Phase("Norm-Bin + write-back", {f"dpu:{word}": -(-outs // arch.dpu.lanes),
                                               "row_write": ops["buffer_row_write"]}))
     return LayerOps(layer.name, kind, "array+dpu", ops,

@@ -137,8 +137,10 @@ def plot_pareto(res, path) -> None:
     for p in fr[:12]:
         ax.annotate(", ".join(f"{k.split('.')[-1]}={v}" for k, v in p.params.items()),
                     (p.latency_s * 1e3, p.energy_j * 1e6), fontsize=6)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    for values, setter in (([p.latency_s for p in pts], ax.set_xscale),
+                           ([p.energy_j for p in pts], ax.set_yscale)):
+        if max(values) > 20 * min(values):
+            setter("log")
     ax.set_xlabel("latency per image (ms)")
     ax.set_ylabel("energy per image (uJ)")
     ax.set_title(f"{res.network} on {res.arch}: {len(res.points)} points "

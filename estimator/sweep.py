@@ -127,7 +127,10 @@ def _check_values(arch, grid: dict) -> None:
     """Every value of every key must make a valid description on its own."""
     for key, values in grid.items():
         for v in values:
-            with_overrides(arch, {key: v})
+            try:
+                with_overrides(arch, {key: v})
+            except ParameterError as exc:
+                raise ParameterError(f"--sweep {exc.field}"[:120], exc.message) from None
 
 
 def run_sweep(network, arch, specs, *, overrides=None, lut_path=None) -> SweepResult:
