@@ -47,7 +47,8 @@ CORN (CORN III): ``xnor2`` P K N, ``row_pair`` P K segs, a majority-of-9 tree pe
   ``majority_program`` = ``preset`` = P K sum(tree) buffer cells; ``buffer_row_write`` rows
   of 56 drivers **packed across outputs** level by level (:func:`buffer_row_writes`), every
   written row read once (``buffer_row_read``: by the next level, or by the reconfigurable
-  logic, Fig. 3b step 4), ``buffer_read`` = the result bits; ``norm_bin`` one 1-bit decision
+  logic, Fig. 3b step 4), ``buffer_read`` = the result bits (a PE's buffers must hold one
+  window's rows of a level: ``buffer.rows`` x ``buffer.per_pe``); ``norm_bin`` one 1-bit decision
   per output (the majority already binarized; only the sign of gamma is left). The last
   layer (class scores) needs the popcount itself: a CMOS popcount in the reconfigurable
   logic. Max-pool by threshold write (CORN III-B).
@@ -445,6 +446,10 @@ def _corn_layer(layer, arch: Architecture, classifier: bool) -> LayerOps:
     per_level = [sum(cnt * buffer_row_writes(k, g, b.drivers_per_row) for k, cnt in pl.split)
                  for g in tree]
     busy_level = [buffer_row_writes(pl.busy, g, b.drivers_per_row) for g in tree]
+    if max(busy_level) > b.rows * b.per_pe:
+        raise ParameterError("buffer.rows", f"layer {layer.name}: one window's level-1 "
+                                            f"majorities fill {max(busy_level)} buffer rows "
+                                            f"of a PE; it has {b.per_pe} x {b.rows}")
     m = sum(tree)
     ops.update(majority_program=outs * m, preset=outs * m,
                buffer_row_write=P * sum(per_level), buffer_row_read=P * sum(per_level),

@@ -283,3 +283,16 @@ def test_fuzzed_descriptions_run_or_name_the_field(name, changes):
         return                       # an unreadable LUT name (the lut key was fuzzed)
     assert math.isfinite(est.energy_per_image_j) and est.energy_per_image_j > 0
     assert math.isfinite(est.latency_per_image_s) and est.latency_per_image_s > 0
+
+
+def test_readme_example_description_runs(tmp_path, capsys):
+    """The architecture file shown in the README is valid as printed."""
+    readme = (Path(E.__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### The estimator: architectures as data", 1)[1]
+    text = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = _arch_file(tmp_path, "readme", text)
+    code, out, err = _run(["estimate", "--network", "svhn", "--arch", str(path), "--json"],
+                          capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["layers"][-1]["where"] == "host" and data["bits"] == "1:2"
