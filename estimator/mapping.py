@@ -28,8 +28,13 @@ Kernel placement (both dataflows, ``array.kernels``):
 IMCE (Eq. 3, unsigned bit-planes, IMCE IV-A, Fig. 6), per layer at w:i:
   ``and2`` = P K N w i column ANDs, ``row_pair`` = P K w i segs two-row activations,
   ``bitcount`` = and2 bits counted (popcount of each segment), ``shift`` = P K w i,
-  ``add`` = P K (w i segs - 1) (segment partials, then the shifted plane pairs);
-  ``bank_read`` window bits read from the Image Bank (P N i), ``write`` as above;
+  ``add`` = P K (w i segs - 1) (segment partials, then the shifted plane pairs),
+  ``output`` = P K Sum-unit results fetched by the DPU;
+  ``bank_read`` / ``bank_row_read`` window bits / rows read from the Image Bank (P N i /
+  P i segs), ``write`` as above and ``row_write`` the rows written into the sub-arrays
+  (window rows, plus the kernel rows in bank mode); bank mode also ``kernel_read`` /
+  ``kernel_row_read`` from the Kernel Bank and ``kernel_write`` into the sub-arrays
+  (K N w per copy); ``weight_write`` = K N w is the one-time load of the weights;
   signed weights: DoReFa's w-bit weights in [-1, 1] are W = (2 W_u - (2^w - 1)) / (2^w - 1)
   with unsigned W_u (IMCE ref [3]), so I.W is proportional to 2 Eq.3(W_u) - (2^w - 1) sum(I):
   ``sum_i_read`` P N i input bits read back and counted (i segs popcounts per window,
@@ -38,7 +43,8 @@ IMCE (Eq. 3, unsigned bit-planes, IMCE IV-A, Fig. 6), per layer at w:i:
   layers use two's-complement weights: the MSB plane is subtracted, no extra term.
   DPU per output: ``batchnorm`` (one add: the scale is folded into the quantizer's
   thresholds) and ``quantize`` (i_next compares: a binary search over the 2^i_next - 1
-  thresholds of Eq. 4), ``bank_write`` = P K i_next bits back to the Image Bank.
+  thresholds of Eq. 4), ``bank_write`` / ``bank_row_write`` = P K i_next bits back to the
+  Image Bank.
   Pooling: avg -> Sum/Shifter (IMCE IV-A), max -> compares; values read from and written
   back to the Image Bank at their precision.
 
@@ -60,7 +66,6 @@ Host layers: ``host_mac`` = P K N; DPU layers: ``dpu_mac`` = P K N at w:i.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from spincim.errors import ParameterError

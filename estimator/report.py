@@ -209,8 +209,8 @@ _IMCE_ENERGY_SCOPE = ("IMCE V-E: 'the convolution computation energy of all laye
                       "accelerator' (all conv and FC layers, Fig. 5a: banks, sub-arrays, DPU; "
                       "no host). Ours: the same layers in the accelerator: sub-array ops, "
                       "bank <-> sub-array mapping, DPU; first/last layer at 8:8 (IMCE silent "
-                      "on their precision). Neither counts off-chip I/O; ours has no static "
-                      "power")
+                      "on their precision). IMCE does not say whether static power or off-chip "
+                      "I/O are in its figure; ours has neither")
 
 
 def _imce_energy_rows(runs: _Runs) -> list[Row]:
@@ -422,8 +422,10 @@ def _corn_rows(runs: _Runs) -> list[Row]:
                              f"the host's conv1 is {host / e:.1%} of ours"),
                        Cause("host share of CORN's", e_paper / (e_paper - host), "x",
                              f"the same {host * 1e6:.3g} uJ in CORN's {e_paper * 1e3:.3g} mJ"))
-        scope_p = ("Table I power (W); ours: dynamic energy of the priced events per image / "
-                   "our image interval (host overlapped where the description says so)")
+        scope_p = ("Table I power (W; CORN does not say what it includes, IV-D: 'We choose "
+                   "the CPU as the host processor'); ours: dynamic energy of the priced events "
+                   "per image / our image interval (host overlapped where the description says "
+                   "so)")
         prow = Row(f"CORN Table I {arch} power", "W", power, paper["power_w"], scope_p)
         if prow.outside:
             prow = Row(prow.figure, prow.unit, prow.ours, prow.paper, prow.scope, (
@@ -448,9 +450,9 @@ def _corn_rows(runs: _Runs) -> list[Row]:
     return rows
 
 
-def paper_comparison() -> list[Row]:
+def paper_comparison(runs: _Runs | None = None) -> list[Row]:
     """Every paper figure we compare, with scope, ratio and (outside the band) causes."""
-    runs = _Runs()
+    runs = runs or _Runs()
     return _imce_energy_rows(runs) + _imce_area_rows(runs) + _corn_rows(runs)
 
 
@@ -510,11 +512,11 @@ def _consistency_md() -> list[str]:
              f"says {co['total_ms']} ms; IMC-DPU's rows add to "
              f"{c['imc-dpu']['rows_sum_ms']:.2f} ms (total {c['imc-dpu']['total_ms']}) and the "
              f"FPGA's to {c['fpga']['rows_sum_ms']:.2f} ms (total {c['fpga']['total_ms']}).",
-             f"- The stated speedups follow from the totals, not the rows: " + "; ".join(
+             "- The stated speedups follow from the totals, not the rows: " + "; ".join(
                  f"{k} {v['stated']}x stated, {v['from_totals']:.3g}x from the totals, "
                  f"{v['from_row_sums']:.3g}x from the row sums"
                  for k, v in c["speedups"].items()) + ".",
-             f"- images/s/W = 1 / (power x total): " + "; ".join(
+             "- images/s/W = 1 / (power x total): " + "; ".join(
                  f"{k} {v['images_per_s_per_w']} stated, "
                  f"{v['images_per_s_per_w_from_power_and_total']:.4g} computed"
                  for k, v in c.items() if k != "speedups") + ".",
@@ -620,7 +622,7 @@ def paper_report(out_dir) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     runs = _Runs()
-    rows = _imce_energy_rows(runs) + _imce_area_rows(runs) + _corn_rows(runs)
+    rows = paper_comparison(runs)
     lines = ["# spincim vs the seed papers, like for like", "",
              "Every 'ours' figure is computed by `spincim.estimator.energy.estimate` from the "
              "shipped LUTs with the shipped architecture descriptions (`estimator/arch/"
