@@ -1,11 +1,15 @@
 """Bit-exact functional emulation of the mapped operations on random integer data.
 
 (a) IMCE: a conv layer executed as the mapping says (unsigned bit-planes, AND, bitcount,
-    shift, add; IMCE Eq. (3)) against a direct integer convolution.
+    shift, add; IMCE Eq. (3)) against a direct integer convolution; with DoReFa's symmetric
+    weights (+-1 at one bit) through Eq. (3) plus the -sum(I) term.
 (b) CORN: the nine-input majority write (PROGRAM switches iff >= 5 of 9 NMOS on, CORN III-B)
     against sign(popcount); the hierarchical majority tree of :mod:`.mapping` for windows of
     more than 9 inputs, with its mismatch rate measured on real layer shapes.
 (c) CORN 2x2 max-pool by threshold write ([o1..o5] = [11110]) against numpy max-pooling.
+(d) The reduction beyond nine inputs (hierarchical majority-of-nine): its exact mismatch
+    against sign(popcount) and a centred batch-norm threshold on independent input bits
+    with a controlled bias, checked by the bit-exact emulation and by enumeration.
 
 Binary values: bits b in {0, 1} stand for {-1, +1}; sign(0) = +1.
 """
@@ -20,10 +24,10 @@ from spincim.errors import ParameterError
 from spincim.estimator.mapping import MAJORITY_FANIN, majority_tree
 from spincim.estimator.networks import Conv, get_network
 
-__all__ = ["im2col", "conv_direct", "imce_conv", "imce_conv_signed", "write_driver", "majority9", "majority_tree_eval",
-           "tree_joint", "reduction_mismatch_exact", "reduction_mismatch_mc", "reduction_table",
-           "REDUCTION_BIASES",
-           "sign_popcount", "threshold_maxpool", "maxpool_numpy", "corn_majority_mismatch"]
+__all__ = ["im2col", "conv_direct", "imce_conv", "imce_conv_signed", "write_driver", "majority9",
+           "majority_tree_eval", "sign_popcount", "threshold_maxpool", "maxpool_numpy",
+           "corn_majority_mismatch", "tree_joint", "reduction_mismatch_exact",
+           "reduction_mismatch_mc", "reduction_table", "REDUCTION_BIASES"]
 
 
 # ------------------------------------------------------------------------------------------
