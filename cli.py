@@ -695,15 +695,24 @@ pulse meets the thermal-equilibrium P state; at T = 0 the start is tilted in-pla
 Positive current writes P -> AP."""
 
 
-def cmd_estimate(args) -> int:
-    import dataclasses
+def _estimate_overrides(args) -> dict:
+    """--rows/--cols/--replicas as description keys (only those given)."""
+    out = {}
+    for option, key in (("rows", "array.rows"), ("cols", "array.cols"),
+                        ("replicas", "array.parallel")):
+        if getattr(args, option) is not None:
+            out[key] = getattr(args, option)
+    if args.bits is not None:
+        out["layers.bits"] = args.bits
+    return out
 
+
+def cmd_estimate(args) -> int:
     from .estimator import energy, report
-    hw = energy.default_hardware(args.arch)
-    hw = dataclasses.replace(hw, rows=args.rows or hw.rows, cols=args.cols or hw.cols,
-                             replicas=args.replicas)
-    est = energy.estimate(args.network, args.arch, bits=args.bits, lut_path=args.lut,
-                          hardware=hw)
+    if args.sweep:
+        return _estimate_sweep(args)
+    est = energy.estimate(args.network, args.arch, lut_path=args.lut,
+                          overrides=_estimate_overrides(args))
     data = est.to_json()
     if _plot_and_emit(args, data, lambda path: report.plot_estimate(est, path)):
         return 0
@@ -712,12 +721,31 @@ def cmd_estimate(args) -> int:
     print()
     print_table([("energy_per_image_j", data["energy_per_image_j"]),
                  ("latency_per_image_s", data["latency_per_image_s"]),
+                 ("image_interval_s", data["image_interval_s"]),
                  ("images_per_s", data["images_per_s"]),
                  ("images_per_s_per_w", data["images_per_s_per_w"]),
                  ("area_m2", data["area_m2"]),
                  ("weight_load_j (once)", data["weight_load_j"]),
                  *((f"energy {k} (J)", v) for k, v in data["energy_by_category_j"].items() if v),
+                 ("arch", f"{est.arch} ({est.architecture.dataflow})"),
                  ("lut", data["lut"]["path"])])
+    return 0
+
+
+def _estimate_sweep(args) -> int:
+    from .estimator import report, sweep
+    res = sweep.run_sweep(args.network, args.arch, args.sweep, lut_path=args.lut,
+                          overrides=_estimate_overrides(args))
+    data = res.to_json()
+    if _plot_and_emit(args, data, lambda path: report.plot_pareto(res, path)):
+        return 0
+    front = set(res.pareto)
+    print_table([(*(p.params[k] for k in res.keys), p.energy_j, p.latency_s, p.area_m2,
+                  "*" if k in front else ("" if p.ok else p.error[:60]))
+                 for k, p in enumerate(res.points)],
+                (*res.keys, "energy_j", "latency_s", "area_m2", "pareto"))
+    print(f"\n{len(res.points)} points ({data['n_failed']} infeasible), "
+          f"{len(res.pareto)} on the Pareto front (*), {res.wall_s:.2f} s")
     return 0
 
 
@@ -940,24 +968,30 @@ def build_parser() -> argparse.ArgumentParser:
     mw.set_defaults(func=cmd_mc_write)
 
     est = sub.add_parser("estimate", help="energy, latency and area per image from the LUTs",
-                         description="Maps a network onto IMCE, CORN or an IMC-DPU baseline "
-                         "and prices every operation with LUT values (no simulation). "
-                         "NETWORK: svhn, alexnet, mnist, cifar10-bnn or a .toml/.json layer "
-                         "file.")
+                         description="Maps a network onto an architecture description and "
+                         "prices every operation with LUT values (no simulation). NETWORK: "
+                         "svhn, alexnet, mnist, cifar10-bnn or a .toml/.json layer file; "
+                         "ARCH: imce, corn, imc-dpu or an architecture .toml file.")
     common(est, params=False)
     est.add_argument("--network", required=True, help="zoo name or layer file")
-    est.add_argument("--arch", required=True, choices=("imce", "corn", "imc-dpu"))
-    est.add_argument("--bits", default="1:1", help="W:I bit widths (imce only), e.g. 1:2")
+    est.add_argument("--arch", required=True,
+                     help="shipped description (imce, corn, imc-dpu) or a .toml file")
+    est.add_argument("--bits", default=None,
+                     help="W:I of the quantized layers, e.g. 1:2 (default: the description's)")
     est.add_argument("--lut", metavar="FILE.h5", default=None,
-                     help="LUT file (default: the shipped LUT of the architecture)")
-    est.add_argument("--plot", metavar="FILE.png", help="op counts and energy breakdown")
+                     help="LUT file (default: the one the description names)")
+    est.add_argument("--plot", metavar="FILE.png", help="op counts and energy breakdown; "
+                     "with --sweep: energy vs latency, area as marker size, Pareto front")
     est.add_argument("--rows", type=_positive_int, default=None,
                      help="rows of a sub-array / PE (a LUT grid value: 64 .. 1024)")
     est.add_argument("--cols", type=_positive_int, default=None,
                      help="columns of a sub-array / PE (a LUT grid value: 64 .. 1024)")
-    est.add_argument("--replicas", type=_positive_int, default=1,
-                     help="copies of every layer's arrays working on other windows "
-                     "(area x N, latency / N)")
+    est.add_argument("--replicas", type=_positive_int, default=None,
+                     help="arrays computing at once (array.parallel)")
+    est.add_argument("--sweep", action="append", metavar="KEY=V1,V2", default=None,
+                     help="design-space sweep over a description key (rows, cols, parallel, "
+                     "bits, buffers, ... or a dotted key such as buffer.per_pe); repeat for "
+                     "every combination")
     est.set_defaults(func=cmd_estimate)
 
     rsub = _group(sub, "report", help="reports")

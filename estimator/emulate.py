@@ -1,16 +1,22 @@
 """Bit-exact functional emulation of the mapped operations on random integer data.
 
 (a) IMCE: a conv layer executed as the mapping says (unsigned bit-planes, AND, bitcount,
-    shift, add; IMCE Eq. (3)) against a direct integer convolution.
+    shift, add; IMCE Eq. (3)) against a direct integer convolution; with DoReFa's symmetric
+    weights (+-1 at one bit) through Eq. (3) plus the -sum(I) term.
 (b) CORN: the nine-input majority write (PROGRAM switches iff >= 5 of 9 NMOS on, CORN III-B)
     against sign(popcount); the hierarchical majority tree of :mod:`.mapping` for windows of
     more than 9 inputs, with its mismatch rate measured on real layer shapes.
 (c) CORN 2x2 max-pool by threshold write ([o1..o5] = [11110]) against numpy max-pooling.
+(d) The reduction beyond nine inputs (hierarchical majority-of-nine): its exact mismatch
+    against sign(popcount) and a centred batch-norm threshold on independent input bits
+    with a controlled bias, checked by the bit-exact emulation and by enumeration.
 
 Binary values: bits b in {0, 1} stand for {-1, +1}; sign(0) = +1.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -18,8 +24,10 @@ from spincim.errors import ParameterError
 from spincim.estimator.mapping import MAJORITY_FANIN, majority_tree
 from spincim.estimator.networks import Conv, get_network
 
-__all__ = ["im2col", "conv_direct", "imce_conv", "write_driver", "majority9", "majority_tree_eval",
-           "sign_popcount", "threshold_maxpool", "maxpool_numpy", "corn_majority_mismatch"]
+__all__ = ["im2col", "conv_direct", "imce_conv", "imce_conv_signed", "write_driver", "majority9",
+           "majority_tree_eval", "sign_popcount", "threshold_maxpool", "maxpool_numpy",
+           "corn_majority_mismatch", "tree_joint", "reduction_mismatch_exact",
+           "reduction_mismatch_mc", "reduction_table", "REDUCTION_BIASES"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -80,8 +88,30 @@ def imce_conv(x: np.ndarray, wt: np.ndarray, w_bits: int, i_bits: int, stride: i
             else:
                 acc = acc + part                           # Sum unit
                 ops["add"] += part.size
-    ops["read"] = acc.size
+    ops["output"] = acc.size
     return acc.T.reshape(o, oh, ow), ops
+
+
+def imce_conv_signed(x: np.ndarray, wu: np.ndarray, w_bits: int, i_bits: int, stride: int = 1,
+                     padding: int = 0) -> tuple[np.ndarray, dict]:
+    """Convolution with DoReFa's symmetric w-bit weights W = 2 W_u - (2^w - 1) (odd integers;
+    {-1, +1} at w = 1), unsigned inputs, by Eq. (3) on W_u and the sum(I) term:
+
+        I . W = 2 Eq3(W_u) - (2^w - 1) sum(I),  sum(I) = sum_m 2^m bitcount(C_m(I)).
+
+    The factor 2 is one more Shifter position; sum(I) is counted once per window and shared
+    by every kernel. Returns (output, ops) with the correction's op names of
+    :func:`spincim.estimator.mapping.map_network` (one row segment per window)."""
+    y, ops = imce_conv(x, wu, w_bits, i_bits, stride, padding)
+    cols = im2col(x, wu.shape[-1], stride, padding)
+    oh, ow, n = cols.shape
+    planes = [((cols.reshape(oh * ow, n) >> m) & 1) for m in range(i_bits)]
+    sum_i = sum(p.sum(axis=1, dtype=np.int64) << m for m, p in enumerate(planes))
+    ops.update(sum_i_read=sum(p.size for p in planes),
+               sum_i_add=oh * ow * (i_bits - 1 + (1 if w_bits > 1 else 0)),
+               sign_sub=y.size)
+    out = 2 * y - (2 ** w_bits - 1) * sum_i.reshape(1, oh, ow)
+    return out, ops
 
 
 # ------------------------------------------------------------------------------------------
@@ -199,3 +229,128 @@ def maxpool_numpy(x: np.ndarray, size: int = 2) -> np.ndarray:
     """Plain numpy non-overlapping max-pool of (C, H, W)."""
     c, h, w = x.shape
     return x.reshape(c, h // size, size, w // size, size).max(axis=(2, 4))
+
+
+# ------------------------------------------------------------------------------------------
+# (d) The reduction beyond nine inputs: hierarchical majority-of-nine on biased inputs
+
+#: input biases of the measurement (probability of a '1' XNOR bit = 1/2 +- bias)
+REDUCTION_BIASES = (0.0, 0.05, 0.10, 0.20)
+
+
+def _const_on(r: int, fanin: int = MAJORITY_FANIN) -> int:
+    """Constant 'on' driver inputs padding a group of r real bits (:func:`_pad_group`)."""
+    pad = fanin - r
+    return pad // 2 + pad % 2
+
+
+def tree_joint(n: int, p: float, fanin: int = MAJORITY_FANIN) -> np.ndarray:
+    """Exact joint distribution J[b, c] = P(tree output b, popcount c) of the hierarchical
+    majority (:func:`majority_tree_eval`) over n independent bits, each 1 with probability p.
+
+    Level by level, each node's (output bit, bit count of its subtree) distribution is
+    convolved over its (at most nine) children; nodes with identical subtrees share one
+    computation, so a 8192-bit window costs milliseconds.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ParameterError("p", f"must be in [0, 1], got {p!r}")
+    sizes = [fanin] * (n // fanin) + ([n % fanin] if n % fanin else [])
+    dists: list[np.ndarray] = []
+    leaf: dict = {}
+    nodes = []
+    for r in sizes:                      # level 1: binomial counts, switch iff >= (fanin+1)/2
+        if r not in leaf:
+            c = np.arange(r + 1)
+            pmf = np.array([math.comb(r, k) * p ** k * (1 - p) ** (r - k) for k in c])
+            d = np.zeros((2, r + 1))
+            on = (c + _const_on(r, fanin)) >= (fanin + 1) // 2
+            d[1, on], d[0, ~on] = pmf[on], pmf[~on]
+            leaf[r] = len(dists)
+            dists.append(d)
+        nodes.append(leaf[r])
+    while len(nodes) > 1:
+        cache: dict = {}
+        parents = []
+        for k in range(0, len(nodes), fanin):
+            group = tuple(nodes[k:k + fanin])
+            if group not in cache:
+                cache[group] = len(dists)
+                dists.append(_combine([dists[g] for g in group], fanin))
+            parents.append(cache[group])
+        nodes = parents
+    return dists[nodes[0]]
+
+
+def _convolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Convolution of two probability vectors (FFT for long ones; rounding noise ~1e-16)."""
+    if a.size * b.size < 200_000:
+        return np.convolve(a, b)
+    n = a.size + b.size - 1
+    nfft = 1 << (n - 1).bit_length()
+    out = np.fft.irfft(np.fft.rfft(a, nfft) * np.fft.rfft(b, nfft), nfft)[:n]
+    return np.clip(out, 0.0, None)
+
+
+def _combine(children: list, fanin: int) -> np.ndarray:
+    """(bit, count) distribution of a majority node over its children's distributions."""
+    m = len(children)
+    state = np.zeros((m + 1, 1))
+    state[0, 0] = 1.0
+    for d in children:
+        width = state.shape[1] + d.shape[1] - 1
+        new = np.zeros((m + 1, width))
+        for k in range(m):
+            if not state[k].any():
+                continue
+            for b in (0, 1):
+                new[k + b] += _convolve(state[k], d[b])
+        state = new
+    out = np.zeros((2, state.shape[1]))
+    for k in range(m + 1):
+        out[int(k + _const_on(m, fanin) >= (fanin + 1) // 2)] += state[k]
+    return out
+
+
+def reduction_mismatch_exact(n: int, bias: float, fanin: int = MAJORITY_FANIN) -> dict:
+    """Exact mismatch of the majority tree on n iid bits, P(1) = 1/2 + bias or 1/2 - bias
+    (each direction half of the outputs), against
+
+    * ``sign``: sign(popcount) = [2 c >= n] (ties -> +1, sign(0) = +1), and
+    * ``batchnorm``: a centred batch-norm threshold [c >= n p]: a trained BN shifts each
+      channel by its mean pre-activation (beta = 0), so the threshold follows the bias.
+    """
+    c = None
+    out = {"sign": 0.0, "batchnorm": 0.0}
+    for p in (0.5 + bias, 0.5 - bias):
+        j = tree_joint(n, p, fanin)
+        c = np.arange(j.shape[1])
+        for name, ref in (("sign", 2 * c >= n), ("batchnorm", c >= n * p - 1e-9)):
+            out[name] += 0.5 * float(j[0, ref].sum() + j[1, ~ref].sum())
+    return out
+
+
+def reduction_mismatch_mc(n: int, bias: float, samples: int, seed: int = 0) -> dict:
+    """Monte Carlo of :func:`reduction_mismatch_exact` through the bit-exact emulation
+    (:func:`majority_tree_eval`): counts and rates with the same two references."""
+    rng = np.random.default_rng(seed)
+    direction = rng.integers(0, 2, size=samples)
+    p = np.where(direction == 1, 0.5 + bias, 0.5 - bias)
+    bits = (rng.random((samples, n)) < p[:, None]).astype(np.uint8)
+    tree, _ = majority_tree_eval(bits)
+    c = bits.sum(axis=1, dtype=np.int64)
+    out = {"samples": samples}
+    for name, ref in (("sign", 2 * c >= n), ("batchnorm", c >= n * p - 1e-9)):
+        k = int(np.count_nonzero(tree != ref.astype(np.uint8)))
+        out[name] = {"mismatches": k, "rate": k / samples}
+    return out
+
+
+def reduction_table(network="cifar10-bnn", biases=REDUCTION_BIASES) -> dict:
+    """Exact mismatch per binary layer window of ``network`` (all Conv/FC layers but the first
+    and the last) and per input bias: {layer: {"window", "tree", bias: {sign, batchnorm}}}."""
+    net = get_network(network)
+    out = {}
+    for l in net.compute_layers()[1:-1]:
+        out[l.name] = {"window": l.window, "tree": majority_tree(l.window),
+                       **{b: reduction_mismatch_exact(l.window, b) for b in biases}}
+    return out

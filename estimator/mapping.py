@@ -1,74 +1,95 @@
-"""Map network layers onto IMCE, CORN and an IMC-DPU baseline: operation COUNTS per layer.
+"""Map network layers onto an :class:`~spincim.estimator.arch.Architecture`: operation COUNTS.
 
-No energies here (they come from the LUT through another module): each layer gets a dict
-``op -> count`` (Python ints) and a one-line schedule. Notation per layer: P = output
-pixels (out_h*out_w, 1 for FC), Cout = output channels, N = window (Cin*k*k, or in_features).
+No energies here (they come from the LUT in :mod:`spincim.estimator.energy`). Each layer
+gets ``ops`` (event -> count, Python ints), the popcounts it needs by width, and its
+critical path as :class:`Phase` objects: stage -> number of steps one after another on the
+busiest array (a pipelined phase lasts as long as its slowest stage, a sequential one as
+the sum). Notation: P output pixels (1 for FC), K output channels, N window bits
+(Cin*k*k or in_features), w:i bits, C array columns, R array rows.
 
-Op vocabulary (one count = one bit-level or one word-level event as stated):
+Kernel placement (both dataflows, ``array.kernels``):
 
-IMCE (bit-wise convolution, IMCE Eq. (3), W:I = w:i bits, unsigned bit-planes):
-  ``and2``      bit ANDs sensed in a sub-array column (two RWLs on: one bit of C_n(W), one of
-                C_m(I)) = P*Cout*N*w*i
-  ``bitcount``  bits counted by the Bit-Counter (every AND result bit)   = P*Cout*N*w*i
-  ``shift``     Shifter operations, one per (m, n) partial sum (zero shifts included) = P*Cout*w*i
-  ``add``       Sum-unit additions of partial sums = P*Cout*(w*i - 1)
-  ``write``     input bits written into the sub-array, one row-segment C_m(I) per window (an
-                im2col layout, IMCE Fig. 6) = P*N*i
-  ``weight_write`` weight bits written once (static kernel bank) = Cout*N*w
-  ``read``      output values fetched by the DPU = P*Cout; ``batchnorm`` and ``quantize``
-                (Eq. (4)) one per output value
-  Edge layers (the first conv and the last FC, "not quantized", IMCE V-A): ``edge="host"``
-  counts them as ``host_mac`` = P*Cout*N; ``edge=b`` (int) maps them bit-serially at b:b.
-  Pooling: avg -> ``add`` (size^2-1 per output) + ``shift`` (1 per output, divide by size^2);
-  max -> ``compare`` (size^2-1 per output) in the DPU.
-  Note: Eq. (3) is for unsigned integers; the signed-weight correction term of DoReFa's
-  {-1,+1} weights is not counted.
+* segments: a window of N bits spans ``segs`` rows of C columns (CORN: ceil(groups/56)
+  rows, a 9-bit group never straddles two rows, so one XNOR row feeds 56 drivers);
+* a kernel takes ``w * segs`` rows, a window ``i * segs`` rows, so an array holds
+  ``kpa = floor((R - i segs) / (w segs))`` kernels and the layer needs ``A = ceil(K / kpa)``
+  kernel groups, K split as evenly as possible (the busiest array holds ceil(K / A)); a
+  window too long for that (an FC layer at 8:8) is cut into chunks of
+  ``floor(R / (w + i))`` segments, each chunk with kernel groups of its own;
+* ``stationary``: each group has an array of its own for good (area grows with the
+  kernels); ``parallel`` of them work at once ("all": every one);
+* ``bank`` (IMCE IV, Fig. 5a): a pool of ``parallel`` = S arrays; groups are fetched from
+  the Kernel Bank for every image (``kernel_read``/``kernel_write``), S at a time
+  (``passes = ceil(A / S)``); if A < S the free arrays take other windows with copies of
+  the kernels (``replicas = S // A``, each copy written);
+* every window is written into every array that holds a kernel group (the AND/XNOR needs
+  both operands in one column): ``write = P * N * i * A`` bits.
 
-CORN (XNOR read + majority write, CORN III):
-  ``xnor2``     XNOR reads in a PE = P*Cout*N; ``write`` input bits into PEs = P*N;
-  ``weight_write`` = Cout*N (static); ``pe_row_reads`` = P*Cout*ceil(N/512) (512-bit rows)
-  ``majority_program`` nine-input majority writes, hierarchical (see :func:`majority_tree`):
-                P*Cout*M(N) with M(N) the number of 9-input majorities in the tree;
-  ``preset``    one PRESET per programmed buffer cell (majority or max-pool)
-  ``buffer_read`` majority results read out of the buffer (to feed the next tree level or the
-                reconfigurable logic) = P*Cout*M(N)
-  ``buffer_row_writes`` 512-bit buffer-row write steps with 56 drivers per row (CORN IV-C)
-  ``norm_bin``  Norm-Bin in the reconfigurable logic, one per output bit
-  ``maxpool_write`` threshold write ([o1..o5]=[11110]) per 2x2 output bit, with
-                ``read`` of size^2 bits per output and a ``preset``
-  conv1 on the host: ``host_mac`` = P*Cout*N. The last FC (10 class scores) needs integers,
-  not signs: XNORs in memory, ``host_popcount`` bits on the host.
+IMCE (Eq. 3, unsigned bit-planes, IMCE IV-A, Fig. 6), per layer at w:i:
+  ``and2`` = P K N w i column ANDs, ``row_pair`` = P K w i segs two-row activations,
+  ``bitcount`` = and2 bits counted (popcount of each segment), ``shift`` = P K w i,
+  ``add`` = P K (w i segs - 1) (segment partials, then the shifted plane pairs),
+  ``output`` = P K Sum-unit results fetched by the DPU;
+  ``bank_read`` / ``bank_row_read`` window bits / rows read from the Image Bank (P N i /
+  P i segs), ``write`` as above and ``row_write`` the rows written into the sub-arrays
+  (window rows, plus the kernel rows in bank mode); bank mode also ``kernel_read`` /
+  ``kernel_row_read`` from the Kernel Bank and ``kernel_write`` into the sub-arrays
+  (K N w per copy); ``weight_write`` = K N w is the one-time load of the weights;
+  signed weights: DoReFa's w-bit weights in [-1, 1] are W = (2 W_u - (2^w - 1)) / (2^w - 1)
+  with unsigned W_u (IMCE ref [3]), so I.W is proportional to 2 Eq.3(W_u) - (2^w - 1) sum(I):
+  ``sum_i_read`` P N i input bits read back and counted (i segs popcounts per window,
+  ``sum_i_add`` = i segs - 1 adds plus one shift-and-subtract for w > 1), and
+  ``sign_sub`` = P K subtracts; the factor 2 is one more position in the Shifter. Edge
+  layers use two's-complement weights: the MSB plane is subtracted, no extra term.
+  DPU per output: ``batchnorm`` (one add: the scale is folded into the quantizer's
+  thresholds) and ``quantize`` (i_next compares: a binary search over the 2^i_next - 1
+  thresholds of Eq. 4), ``bank_write`` / ``bank_row_write`` = P K i_next bits back to the
+  Image Bank.
+  Pooling: avg -> Sum/Shifter (IMCE IV-A), max -> compares; values read from and written
+  back to the Image Bank at their precision.
 
-IMC-DPU baseline (CORN Table I, after CORN ref [7]): ``xnor2`` in memory, ``popcount`` bits
-  in the CMOS DPU (= xnor2), ``norm_bin`` and a ``write`` back of each output bit; max
-  pooling in the DPU (``compare`` size^2-1 per output, ``write`` 1); conv1 on the host.
-
-Hierarchical majority for windows of more than 9 inputs (CORN only supports 9, CORN VI):
-  the N XNOR bits, ordered (cin, ky, kx) so that each first-level group is one channel's 3x3
-  window, are split into groups of 9; each group gets a nine-input majority write; the
-  results are read and grouped by 9 again, level by level, until one bit remains. A group of
-  r < 9 real bits is padded with constant driver inputs: floor((9-r)/2) on/off pairs, plus
-  one extra "on" if 9-r is odd, so it computes the exact majority of its r bits with ties
-  -> +1 (the sign(0) = +1 convention). This is NOT equal to sign(popcount); its mismatch is
-  measured in :mod:`spincim.estimator.emulate`.
+CORN (CORN III): ``xnor2`` P K N, ``row_pair`` P K segs, a majority-of-9 tree per output
+  (:func:`majority_tree`, the reduction beyond nine inputs that CORN leaves open, CORN V):
+  ``majority_program`` = ``preset`` = P K sum(tree) buffer cells; ``buffer_row_write`` rows
+  of 56 drivers **packed across outputs** level by level (:func:`buffer_row_writes`), every
+  written row read once (``buffer_row_read``: by the next level, or by the reconfigurable
+  logic, Fig. 3b step 4), ``buffer_read`` = the result bits (a PE's buffers must hold one
+  window's rows of a level: ``buffer.rows`` x ``buffer.per_pe``); ``norm_bin`` one 1-bit decision
+  per output (the majority already binarized; only the sign of gamma is left). The last
+  layer (class scores) needs the popcount itself: a CMOS popcount in the reconfigurable
+  logic. Max-pool by threshold write (CORN III-B).
+IMC-DPU (CORN IV-D, CORN ref [7]): ``xnor2`` and ``row_pair`` as CORN with 512-bit segments,
+  popcount trees in the DPU, ``add`` of segment partials, ``norm_bin`` compares of the
+  popcount word, ``buffer_write`` of each output bit (CORN IV-C), max-pool in the DPU.
+Host layers: ``host_mac`` = P K N; DPU layers: ``dpu_mac`` = P K N at w:i.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from spincim.errors import ParameterError
+from spincim.estimator.arch import Architecture, get_arch
 from spincim.estimator.networks import Conv, Network, Pool, get_network
 
-__all__ = ["LayerOps", "Mapping", "majority_tree", "map_imce", "map_corn", "map_dpu",
-           "map_network", "ARCHITECTURES", "IMCE_CONFIGS"]
+__all__ = ["Phase", "LayerOps", "Mapping", "Placement", "majority_tree", "buffer_row_writes",
+           "place", "map_network", "IMCE_CONFIGS", "MAJORITY_FANIN"]
 
-MAJORITY_FANIN = 9          # CORN III-B: nine NMOS write driver
-BUFFER_ROW_BITS = 512       # CORN IV-C: 512-bit buffer row, 56 = floor(512/9) drivers
-DRIVERS_PER_ROW = BUFFER_ROW_BITS // MAJORITY_FANIN
-PE_COLUMNS = 512            # CORN IV-A: 1024 x 512 PE
+MAJORITY_FANIN = 9                                     # CORN III-B: nine-NMOS write driver
 IMCE_CONFIGS = ((1, 1), (1, 2), (1, 3), (1, 4), (2, 2))   # IMCE V-A, W:I
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Steps on the critical path of one layer: stage -> count; ``pipelined`` stages overlap.
+
+    Stage keys: ``row_write``, ``row_read``, ``row_op:<and2|xnor2>``, ``popcount:<width>``,
+    ``add:<bits>``, ``dpu:<bits>``, ``buffer_step``, ``buffer_row_read``, ``maxpool_step``,
+    ``host_mac``, ``dpu_mac:<w>:<i>:<bits>``."""
+
+    name: str
+    stages: dict
+    pipelined: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,9 +98,14 @@ class LayerOps:
 
     layer: str
     kind: str            # "conv", "fc", "pool"
-    where: str           # "array", "host", "dpu", ...
+    where: str           # "array", "array+buffer", "array+dpu", "dpu", "host", "buffer"
     ops: dict
     schedule: str
+    bits: tuple = (1, 1)
+    word_bits: int = 1                               # accumulator / DPU word width
+    popcounts: dict = field(default_factory=dict)    # width -> number of popcounts
+    phases: tuple = ()
+    arrays: int = 0                                  # arrays holding or running the layer
 
     def __getitem__(self, op: str) -> int:
         return self.ops.get(op, 0)
@@ -120,184 +146,428 @@ def majority_tree(n: int, fanin: int = MAJORITY_FANIN) -> list[int]:
 
     ``majority_tree(1152) == [128, 15, 2, 1]``; ``majority_tree(9) == [1]``.
     """
-    if n < 1:
-        raise ParameterError("window", f"must be >= 1, got {n}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ParameterError("window", f"must be an integer >= 1, got {n!r}")
     levels = []
     while True:
-        groups = math.ceil(n / fanin)
+        groups = -(-n // fanin)
         levels.append(groups)
         if groups == 1:
             return levels
         n = groups
 
 
-def _geom(layer):
-    """(P, Cout, N, kind) of a Conv or FC layer."""
+def _split(total: int, parts: int) -> list[tuple[int, int]]:
+    """``total`` split over ``parts`` as evenly as possible: [(size, how many), ...]."""
+    q, r = divmod(total, parts)
+    return [(s, c) for s, c in ((q + 1, r), (q, parts - r)) if c and s]
+
+
+def buffer_row_writes(kernels: int, groups: int, drivers: int) -> int:
+    """Buffer rows written for one tree level: ``kernels`` outputs x ``groups`` majorities,
+    packed ``drivers`` to a row across outputs (CORN IV-C: 56 drivers per 512-bit row)."""
+    return -(-kernels * groups // drivers)
+
+
+# ----------------------------------------------------------------------------- placement
+@dataclass(frozen=True)
+class Placement:
+    """Where a layer's kernels sit (see the module docstring)."""
+
+    segs: int            # row segments of a window (and of a kernel plane)
+    chunk: int           # segments one array holds at a time (windows too long are split)
+    kpa: int             # kernels per array
+    per_chunk: int       # kernel groups per chunk of the window
+    groups: int          # A: kernel groups = chunks x per_chunk
+    busy: int            # kernels in the busiest array
+    passes: int          # rounds of `parallel` arrays
+    replicas: int        # copies of the kernel groups working on other windows (bank)
+    windows: int         # windows each array handles per pass
+    arrays: int          # arrays the layer holds (stationary) or uses at once (bank)
+    split: tuple         # ((kernels in an array, number of such arrays), ...) per chunk
+
+
+def _segments(n: int, cols: int, dataflow: str, fanin: int) -> int:
+    if dataflow == "corn":
+        per_row = cols // fanin
+        return -(-(-(-n // fanin)) // per_row)
+    return -(-n // cols)
+
+
+def place(layer_name: str, P: int, K: int, N: int, w: int, i: int, arch: Architecture,
+          ) -> Placement:
+    """Kernel placement of one layer (module docstring). A window of more segments than an
+    array can hold with one kernel is cut into chunks of ``floor(rows / (w + i))``
+    segments, each chunk with its own kernel groups (partial sums added). Raises
+    ParameterError naming ``array.rows`` if not even one segment fits."""
+    a = arch.array
+    fanin = arch.buffer.fanin if arch.buffer else MAJORITY_FANIN
+    segs = _segments(N, a.cols, arch.dataflow, fanin)
+    chunk = min(segs, a.rows // (w + i))
+    if chunk < 1:
+        raise ParameterError("array.rows", f"layer {layer_name}: a {w}-bit kernel row and "
+                                           f"{i} window rows need {w + i} rows; the array "
+                                           f"has {a.rows}")
+    chunks = -(-segs // chunk)
+    kpa = (a.rows - i * chunk) // (w * chunk)
+    per_chunk = -(-K // kpa)
+    groups = chunks * per_chunk
+    split = tuple(_split(K, per_chunk))
+    busy = split[0][0]
+    if a.kernels == "stationary":
+        par = groups if a.parallel == 0 else min(a.parallel, groups)
+        passes, replicas, arrays = -(-groups // par), 1, groups
+    else:
+        passes = -(-groups // a.parallel)
+        replicas = max(1, a.parallel // groups)
+        arrays = min(a.parallel, groups * replicas)
+    windows = -(-P // replicas)
+    return Placement(segs, chunk, kpa, per_chunk, groups, busy, passes, replicas, windows,
+                     arrays, split)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _geom(layer) -> tuple[int, int, int, str]:
+    """(P, K, N, kind) of a Conv or FC layer."""
     if isinstance(layer, Conv):
         return layer.out_h * layer.out_w, layer.out_ch, layer.window, "conv"
     return 1, layer.out_features, layer.in_features, "fc"
 
 
+def _seg_widths(n: int, cols: int, segs: int) -> list[int]:
+    """Columns used by each of ``segs`` row segments holding ``n`` bits."""
+    full, last = divmod(n, cols)
+    widths = [cols] * full + ([last] if last else [])
+    while len(widths) < segs:            # CORN: 9-bit groups leave columns unused
+        widths.append(0)
+    return widths
+
+
+def _corn_seg_widths(n: int, cols: int, fanin: int) -> list[int]:
+    per_row = (cols // fanin) * fanin
+    full, last = divmod(n, per_row)
+    return [per_row] * full + ([last] if last else [])
+
+
+def _add_pop(pops: dict, width: int, count: int) -> None:
+    if width > 0 and count > 0:
+        pops[width] = pops.get(width, 0) + count
+
+
+def _rule(arch: Architecture, layer, first: str, last: str):
+    if layer.name == first:
+        return arch.layers.first.where, arch.layers.first.bits, "first"
+    if layer.name == last:
+        return arch.layers.last.where, arch.layers.last.bits, "last"
+    return "array", arch.layers.bits, "inner"
+
+
 def _host_layer(layer, why: str) -> LayerOps:
-    """A Conv/FC layer computed on the host: P x Cout x N MACs."""
-    P, Cout, N, kind = _geom(layer)
-    return LayerOps(layer.name, kind, "host", {"host_mac": P * Cout * N},
-                    f"{kind} {layer.name}: {why}, {P * Cout * N} MACs on the host")
+    P, K, N, kind = _geom(layer)
+    macs = P * K * N
+    return LayerOps(layer.name, kind, "host", {"host_mac": macs},
+                    f"{kind} {layer.name}: {why}, {macs} MACs on the host",
+                    phases=(Phase("host", {"host_mac": macs}),))
 
 
-def _edge_names(net: Network) -> tuple[str, str]:
-    comp = net.compute_layers()
-    return comp[0].name, comp[-1].name
+def _dpu_layer(layer, w: int, i: int, arch: Architecture) -> LayerOps:
+    P, K, N, kind = _geom(layer)
+    macs = P * K * N
+    word = N.bit_length() + w + i
+    steps = -(-macs // arch.dpu.lanes)
+    return LayerOps(layer.name, kind, "dpu", {"dpu_mac": macs},
+                    f"{kind} {layer.name}: {macs} {w}x{i}-bit MACs in {arch.dpu.lanes} DPU "
+                    f"lanes", (w, i), word,
+                    phases=(Phase("dpu", {f"dpu_mac:{w}:{i}:{word}": steps}),))
 
 
-def _check_bits(name, v):
-    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 16:
-        raise ParameterError(name, f"must be an integer in [1, 16], got {v!r}")
-
-
-def _imce_compute(layer, w: int, i: int) -> LayerOps:
-    P, Cout, N, kind = _geom(layer)
-    outs = P * Cout
+# ----------------------------------------------------------------------------- IMCE
+def _imce_layer(layer, w: int, i: int, i_next: int, signed: bool,
+                arch: Architecture) -> LayerOps:
+    P, K, N, kind = _geom(layer)
+    a = arch.array
+    pl = place(layer.name, P, K, N, w, i, arch)
+    segs, A, c = pl.segs, pl.per_chunk, pl.chunk
+    outs = P * K
+    word = N.bit_length() + w + i + 1
+    widths = _seg_widths(N, a.cols, segs)
+    pops: dict = {}
+    for wd in widths:
+        _add_pop(pops, wd, outs * w * i)
+    kernel_rows = K * w * segs * pl.replicas
     ops = {
         "and2": outs * N * w * i,
+        "row_pair": outs * w * i * segs,
         "bitcount": outs * N * w * i,
         "shift": outs * w * i,
-        "add": outs * (w * i - 1),
-        "write": P * N * i,
-        "weight_write": Cout * N * w,
-        "read": outs,
+        "add": outs * (w * i * segs - 1),
+        "write": P * N * i * A,
+        "row_write": P * i * segs * A,
+        "bank_read": P * N * i,
+        "bank_row_read": P * i * segs,
+        "weight_write": K * N * w,
+        "output": outs,
         "batchnorm": outs,
-        "quantize": outs,
+        "quantize": outs * i_next,
+        "bank_write": outs * i_next,
+        "bank_row_write": -(-outs * i_next // a.cols),
     }
-    sched = (f"{kind} {layer.name}: for each of {P} windows write {i} input bit-planes of {N} bits; "
-             f"for each of {Cout} kernels x {w}x{i} plane pairs AND two rows ({N} columns), "
-             f"bitcount, shift by m+n, add {w * i} partials; DPU batch-norm + quantize")
-    return LayerOps(layer.name, kind, "array", ops, sched)
+    if a.kernels == "bank":
+        ops.update(kernel_read=K * N * w, kernel_write=K * N * w * pl.replicas,
+                   kernel_row_read=K * w * segs)
+        ops["row_write"] += kernel_rows
+    if signed:
+        ops.update(sum_i_read=P * N * i, sum_i_row_read=P * i * segs,
+                   sum_i_add=P * (i * segs - 1 + (1 if w > 1 else 0)), sign_sub=outs)
+        for wd in widths:
+            _add_pop(pops, wd, P * i)
+    # critical path on the busiest array: pl.passes rounds of pl.windows windows each
+    nw = pl.passes * pl.windows
+    row_ops = nw * pl.busy * w * i * c
+    phases = []
+    if a.kernels == "bank":
+        krows = pl.passes * pl.busy * w * c
+        phases.append(Phase("kernel fetch", {"row_read": krows, "row_write": krows}))
+    phases.append(Phase("window writes", {"row_read": nw * i * c, "row_write": nw * i * c}))
+    phases.append(Phase("AND + Bit-Counter + Shifter + Sum",
+                        {"row_op:and2": row_ops, f"popcount:{max(widths)}": row_ops,
+                         f"add:{word}": row_ops}))
+    if signed:
+        phases.append(Phase("sum(I) term", {"row_read": nw * i * c,
+                                            f"popcount:{max(widths)}": nw * i * c}))
+    dpu_words = outs * (1 + i_next + (1 if signed else 0))
+    phases.append(Phase("DPU batch-norm + quantize + write-back",
+                        {f"dpu:{word}": -(-dpu_words // arch.dpu.lanes),
+                         "row_write": ops["bank_row_write"]}))
+    sched = (f"{kind} {layer.name} at {w}:{i}: {pl.groups} kernel group(s) of <= {pl.kpa} "
+             f"kernels ({segs} row segment(s) in chunks of {c}), {pl.passes} pass(es) x "
+             f"{pl.replicas} replica(s); per window write {i}x{segs} input rows into each "
+             f"group, AND {w}x{i} plane pairs "
+             f"per kernel, bitcount, shift, add" + ("; sum(I) term for +-1 weights"
+                                                   if signed else ""))
+    return LayerOps(layer.name, kind, "array", ops, sched, (w, i), word, pops, tuple(phases),
+                    pl.arrays)
 
 
-def _pool_ops_imce(layer: Pool) -> LayerOps:
+def _imce_pool(layer: Pool, i: int, arch: Architecture) -> LayerOps:
     c, h, wd = layer.out_shape
     outs = c * h * wd
     win = layer.size * layer.size
+    word = i + (win - 1).bit_length()
+    ops = {"bank_read": outs * win * i, "bank_row_read": -(-outs * win * i // arch.array.cols),
+           "bank_write": outs * i, "bank_row_write": -(-outs * i // arch.array.cols)}
     if layer.kind == "avg":
-        ops = {"add": outs * (win - 1), "shift": outs}
+        ops.update(add=outs * (win - 1), shift=outs)
         sched = f"avg-pool {layer.name}: Sum unit adds {win} values, Shifter divides (IMCE IV-A)"
     else:
-        ops = {"compare": outs * (win - 1)}
+        ops["compare"] = outs * (win - 1)
         sched = f"max-pool {layer.name}: {win - 1} compares per output in the DPU"
-    return LayerOps(layer.name, "pool", "dpu", ops, sched)
+    steps = -(-(ops.get("add", 0) + ops.get("compare", 0)) // arch.dpu.lanes)
+    phase = Phase("pool", {"row_read": ops["bank_row_read"], f"dpu:{word}": steps,
+                           "row_write": ops["bank_row_write"]})
+    return LayerOps(layer.name, "pool", "dpu", ops, sched, (1, i), word, {}, (phase,))
 
 
-def map_imce(network, w_bits: int = 1, i_bits: int = 1, edge="host") -> Mapping:
-    """IMCE mapping at W:I = w_bits:i_bits; ``edge`` = "host" or an int bit width for the
-    unquantized first conv and last FC."""
-    net = get_network(network)
-    _check_bits("w_bits", w_bits)
-    _check_bits("i_bits", i_bits)
-    if edge != "host":
-        _check_bits("edge", edge)
-    first, last = _edge_names(net)
+def _next_bits(net: Network, idx: int, arch: Architecture, first: str, last: str) -> int:
+    """Input precision of the compute layer after position ``idx`` (the accumulator word of
+    the last layer is not quantized: 0 bits -> written as a word by the caller)."""
+    for l in net.layers[idx + 1:]:
+        if not isinstance(l, Pool):
+            return _rule(arch, l, first, last)[1][1]
+    return 0
+
+
+def _map_imce(net: Network, arch: Architecture) -> list[LayerOps]:
+    comp = net.compute_layers()
+    first, last = comp[0].name, comp[-1].name
     rows = []
-    for l in net.layers:
+    i_prev = arch.layers.first.bits[1]
+    for idx, l in enumerate(net.layers):
         if isinstance(l, Pool):
-            rows.append(_pool_ops_imce(l))
-        elif l.name in (first, last):
-            if edge == "host":
-                rows.append(_host_layer(l, "not quantized (IMCE V-A)"))
-            else:
-                r = _imce_compute(l, edge, edge)
-                rows.append(LayerOps(r.layer, r.kind, "array", r.ops,
-                                     r.schedule + f" (edge layer at {edge}:{edge} bits)"))
+            rows.append(_imce_pool(l, i_prev, arch))
+            continue
+        where, (w, i), role = _rule(arch, l, first, last)
+        i_next = _next_bits(net, idx, arch, first, last)
+        i_prev = i_next or i_prev
+        if where == "host":
+            rows.append(_host_layer(l, f"{role} layer on the host (architecture file)"))
+        elif where == "dpu":
+            rows.append(_dpu_layer(l, w, i, arch))
         else:
-            rows.append(_imce_compute(l, w_bits, i_bits))
-    return Mapping("imce", net.name, {"w_bits": w_bits, "i_bits": i_bits, "edge": edge},
-                   tuple(rows))
+            out_bits = i_next or (_geom(l)[2].bit_length() + w + i + 1)
+            rows.append(_imce_layer(l, w, i, out_bits, role == "inner", arch))
+    return rows
 
 
-def _maxpool_corn(layer: Pool) -> LayerOps:
+# ----------------------------------------------------------------------------- CORN
+def _corn_pool(layer: Pool, arch: Architecture, buffers: int) -> LayerOps:
     c, h, w = layer.out_shape
     outs = c * h * w
     win = layer.size * layer.size
     if layer.kind != "max" or win > 4:
         raise ParameterError(f"{layer.name}.size",
-                             "CORN threshold-write pooling supports max-pool windows of <= 4 bits "
-                             f"(the [11110] driver), got {layer.kind} {layer.size}x{layer.size}")
-    ops = {"read": outs * win, "preset": outs, "maxpool_write": outs}
+                             "CORN threshold-write pooling supports max-pool windows of <= 4 "
+                             f"bits (the [11110] driver), got {layer.kind} "
+                             f"{layer.size}x{layer.size}")
+    b = arch.buffer
+    rows_w = -(-outs // b.drivers_per_row)
+    ops = {"read": outs * win, "row_read": -(-outs * win // arch.array.cols),
+           "preset": outs, "maxpool_write": outs, "buffer_row_write": rows_w,
+           "buffer_row_read": rows_w, "buffer_read": outs}
+    steps = -(-rows_w // max(buffers, 1))
+    phase = Phase("threshold write", {"row_read": -(-ops["row_read"] // max(buffers, 1)),
+                                      "maxpool_step": steps, "buffer_row_read": steps})
     return LayerOps(layer.name, "pool", "buffer", ops,
                     f"max-pool {layer.name}: read {win} bits, PRESET, threshold write with "
-                    f"[o1..o5]=[11110] (CORN III-B)")
+                    f"[o1..o5]=[11110] (CORN III-B), {b.drivers_per_row} drivers per row, "
+                    f"{buffers} buffer(s)", phases=(phase,))
 
 
-def map_corn(network) -> Mapping:
-    """CORN mapping: conv1 on the host, XNOR reads in PEs, hierarchical majority writes."""
-    net = get_network(network)
-    first, last = _edge_names(net)
-    rows = []
+def _corn_layer(layer, arch: Architecture, classifier: bool) -> LayerOps:
+    P, K, N, kind = _geom(layer)
+    a, b = arch.array, arch.buffer
+    pl = place(layer.name, P, K, N, 1, 1, arch)
+    segs, A, c = pl.segs, pl.per_chunk, pl.chunk
+    outs = P * K
+    ops = {"xnor2": outs * N, "row_pair": outs * segs, "write": P * N * A,
+           "row_write": P * segs * A, "weight_write": K * N}
+    nw = pl.passes * pl.windows
+    phases = [Phase("window writes", {"row_write": nw * c})]
+    widths = _corn_seg_widths(N, a.cols, b.fanin)
+    pops: dict = {}
+    word = N.bit_length()
+    if classifier:   # class scores: popcount of the XNOR rows in the reconfigurable logic
+        for wd in widths:
+            _add_pop(pops, wd, outs)
+        ops.update(add=outs * (segs - 1), output=outs)
+        phases.append(Phase("XNOR + logic popcount",
+                            {"row_op:xnor2": nw * pl.busy * c,
+                             f"popcount:{max(widths)}": -(-outs * segs // arch.dpu.lanes)}))
+        sched = (f"{kind} {layer.name}: XNOR reads in {A} PE(s); class scores need the "
+                 f"popcount: {N} bits per output counted in the reconfigurable logic")
+        return LayerOps(layer.name, kind, "array+logic", ops, sched, (1, 1), word, pops,
+                        tuple(phases), pl.arrays)
+    tree = majority_tree(N, b.fanin)
+    per_level = [sum(cnt * buffer_row_writes(k, g, b.drivers_per_row) for k, cnt in pl.split)
+                 for g in tree]
+    busy_level = [buffer_row_writes(pl.busy, g, b.drivers_per_row) for g in tree]
+    if max(busy_level) > b.rows * b.per_pe:
+        raise ParameterError("buffer.rows", f"layer {layer.name}: one window's level-1 "
+                                            f"majorities fill {max(busy_level)} buffer rows "
+                                            f"of a PE; it has {b.per_pe} x {b.rows}")
+    m = sum(tree)
+    ops.update(majority_program=outs * m, preset=outs * m,
+               buffer_row_write=P * sum(per_level), buffer_row_read=P * sum(per_level),
+               buffer_read=outs * m, norm_bin=outs)
+    B = b.per_pe
+    steps = [-(-r // B) for r in busy_level]
+    phases.append(Phase("XNOR read -> majority level 1",
+                        {"row_op:xnor2": nw * pl.busy * c, "buffer_step": nw * steps[0]}))
+    for lvl in range(1, len(tree)):
+        phases.append(Phase(f"majority level {lvl + 1}",
+                            {"buffer_row_read": nw * steps[lvl - 1],
+                             "buffer_step": nw * steps[lvl]}))
+    phases.append(Phase("read-out + Norm-Bin", {"buffer_row_read": nw * steps[-1],
+                                                "dpu:1": -(-outs // arch.dpu.lanes)}))
+    sched = (f"{kind} {layer.name}: {A} PE(s) of <= {pl.kpa} kernels, {segs} XNOR row(s) per "
+             f"kernel; majority-of-{b.fanin} tree {tree} ({m} writes per output), "
+             f"{sum(per_level)} buffer row writes per window (packed {b.drivers_per_row} "
+             f"per row across outputs), {B} buffer(s) per PE; Norm-Bin in logic")
+    return LayerOps(layer.name, kind, "array+buffer", ops, sched, (1, 1), word, pops,
+                    tuple(phases), pl.arrays)
+
+
+def _map_corn(net: Network, arch: Architecture) -> list[LayerOps]:
+    comp = net.compute_layers()
+    first, last = comp[0].name, comp[-1].name
+    rows: list[LayerOps] = []
+    buffers = 1
     for l in net.layers:
         if isinstance(l, Pool):
-            rows.append(_maxpool_corn(l))
+            rows.append(_corn_pool(l, arch, buffers))
             continue
-        P, Cout, N, kind = _geom(l)
-        outs = P * Cout
-        if l.name == first:
+        where, (w, i), role = _rule(arch, l, first, last)
+        if where == "host":
             rows.append(_host_layer(l, "fixed-point on the host CPU (CORN III-A)"))
-            continue
-        base = {"xnor2": outs * N, "write": P * N, "weight_write": Cout * N,
-                "pe_row_reads": outs * math.ceil(N / PE_COLUMNS)}
-        if l.name == last:
-            ops = {**base, "host_popcount": outs * N}
-            rows.append(LayerOps(l.name, kind, "array+host", ops,
-                                 f"{kind} {l.name}: XNOR reads in PEs, class scores need the "
-                                 f"full popcount: {N} bits per output counted on the host"))
-            continue
-        tree = majority_tree(N)
-        m = sum(tree)
-        row_writes = sum(math.ceil(g / DRIVERS_PER_ROW) for g in tree)
-        ops = {**base, "majority_program": outs * m, "preset": outs * m,
-               "buffer_read": outs * m, "buffer_row_writes": outs * row_writes,
-               "norm_bin": outs}
-        rows.append(LayerOps(l.name, kind, "array+buffer", ops,
-                             f"{kind} {l.name}: {N} XNOR reads per output, majority-of-9 tree "
-                             f"{tree} ({m} majority writes per output bit), Norm-Bin in "
-                             f"reconfigurable logic"))
-    return Mapping("corn", net.name, {"fanin": MAJORITY_FANIN, "buffer_bits": BUFFER_ROW_BITS},
-                   tuple(rows))
+        elif where == "dpu":
+            rows.append(_dpu_layer(l, w, i, arch))
+        else:
+            rows.append(_corn_layer(l, arch, role == "last"))
+            buffers = rows[-1].arrays * arch.buffer.per_pe
+    return rows
 
 
-def map_dpu(network) -> Mapping:
-    """IMC-DPU baseline: XNOR in memory, popcount + Norm-Bin + max-pool in a CMOS DPU."""
-    net = get_network(network)
-    first, last = _edge_names(net)
+# ----------------------------------------------------------------------------- IMC-DPU
+def _dpu_pool(layer: Pool, arch: Architecture) -> LayerOps:
+    c, h, w = layer.out_shape
+    outs = c * h * w
+    win = layer.size * layer.size
+    ops = {"read": outs * win, "row_read": -(-outs * win // arch.array.cols),
+           "compare": outs * (win - 1), "write": outs,
+           "row_write": -(-outs // arch.array.cols)}
+    phase = Phase("pool", {"row_read": ops["row_read"],
+                           "dpu:1": -(-ops["compare"] // arch.dpu.lanes),
+                           "row_write": ops["row_write"]})
+    return LayerOps(layer.name, "pool", "dpu", ops,
+                    f"max-pool {layer.name}: {win - 1} compares per output in the DPU",
+                    phases=(phase,))
+
+
+def _imc_dpu_layer(layer, arch: Architecture, classifier: bool) -> LayerOps:
+    P, K, N, kind = _geom(layer)
+    a = arch.array
+    pl = place(layer.name, P, K, N, 1, 1, arch)
+    segs, A, c = pl.segs, pl.per_chunk, pl.chunk
+    outs = P * K
+    word = N.bit_length()
+    widths = _seg_widths(N, a.cols, segs)
+    pops: dict = {}
+    for wd in widths:
+        _add_pop(pops, wd, outs)
+    ops = {"xnor2": outs * N, "row_pair": outs * segs, "write": P * N * A,
+           "row_write": P * segs * A, "weight_write": K * N, "popcount": outs * N,
+           "add": outs * (segs - 1), "buffer_write": outs,
+           "buffer_row_write": -(-outs // a.cols)}
+    if not classifier:
+        ops["norm_bin"] = outs
+    nw = pl.passes * pl.windows
+    phases = (Phase("window writes", {"row_write": nw * c}),
+              Phase("XNOR + DPU popcount", {"row_op:xnor2": nw * pl.busy * c,
+                                            f"popcount:{max(widths)}": nw * pl.busy * c,
+                                            f"add:{word}": nw * pl.busy * c}),
+              Phase("Norm-Bin + write-back", {f"dpu:{word}": -(-outs // arch.dpu.lanes),
+                                              "row_write": ops["buffer_row_write"]}))
+    return LayerOps(layer.name, kind, "array+dpu", ops,
+                    f"{kind} {layer.name}: XNOR reads in {A} PE(s), {N}-bit popcount in the "
+                    f"DPU, Norm-Bin, write back", (1, 1), word, pops, phases, pl.arrays)
+
+
+def _map_imc_dpu(net: Network, arch: Architecture) -> list[LayerOps]:
+    comp = net.compute_layers()
+    first, last = comp[0].name, comp[-1].name
     rows = []
     for l in net.layers:
         if isinstance(l, Pool):
-            c, h, w = l.out_shape
-            outs = c * h * w
-            win = l.size * l.size
-            rows.append(LayerOps(l.name, "pool", "dpu",
-                                 {"read": outs * win, "compare": outs * (win - 1), "write": outs},
-                                 f"max-pool {l.name}: {win - 1} compares per output in the DPU"))
+            rows.append(_dpu_pool(l, arch))
             continue
-        P, Cout, N, kind = _geom(l)
-        outs = P * Cout
-        if l.name == first:
+        where, (w, i), role = _rule(arch, l, first, last)
+        if where == "host":
             rows.append(_host_layer(l, "fixed-point on the host CPU"))
-            continue
-        ops = {"xnor2": outs * N, "write": P * N + outs, "weight_write": Cout * N,
-               "pe_row_reads": outs * math.ceil(N / PE_COLUMNS), "popcount": outs * N}
-        if l.name != last:
-            ops["norm_bin"] = outs
-        rows.append(LayerOps(l.name, kind, "array+dpu", ops,
-                             f"{kind} {l.name}: XNOR reads, {N}-bit popcount in the DPU, "
-                             f"Norm-Bin, write back"))
-    return Mapping("imc-dpu", net.name, {}, tuple(rows))
+        elif where == "dpu":
+            rows.append(_dpu_layer(l, w, i, arch))
+        else:
+            rows.append(_imc_dpu_layer(l, arch, role == "last"))
+    return rows
 
 
-ARCHITECTURES = {"imce": map_imce, "corn": map_corn, "imc-dpu": map_dpu}
+_MAPPERS = {"imce": _map_imce, "corn": _map_corn, "imc-dpu": _map_imc_dpu}
 
 
-def map_network(network, arch: str, **kwargs) -> Mapping:
-    """Dispatch to :func:`map_imce`, :func:`map_corn` or :func:`map_dpu` by name."""
-    if arch not in ARCHITECTURES:
-        raise ParameterError("arch", f"unknown architecture {arch!r}; expected {sorted(ARCHITECTURES)}")
-    return ARCHITECTURES[arch](network, **kwargs)
+def map_network(network, arch) -> Mapping:
+    """Map ``network`` (zoo name, file or :class:`Network`) onto ``arch`` (shipped name,
+    .toml file or :class:`Architecture`)."""
+    net = get_network(network)
+    arch = get_arch(arch)
+    rows = _MAPPERS[arch.dataflow](net, arch)
+    return Mapping(arch.name, net.name, {"dataflow": arch.dataflow, "bits": arch.bits_label},
+                   tuple(rows))

@@ -172,7 +172,7 @@ COMMANDS = {
     "lut export": (["lut", "export", "--out", "{tmp}/x.csv"], ["--lut", "--format", "--out"]),
     "estimate": (["estimate", "--network", "mnist", "--arch", "imce"],
                  ["--network", "--arch", "--bits", "--lut", "--rows", "--cols",
-                  "--replicas"]),
+                  "--replicas", "--sweep"]),
 }
 
 

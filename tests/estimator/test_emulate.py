@@ -1,16 +1,20 @@
 """Bit-exact emulation of IMCE bit-wise convolution and CORN majority / max-pool writes."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from spincim.estimator.arch import get_arch, with_overrides
 from spincim.estimator.emulate import (conv_direct, corn_majority_mismatch, imce_conv,
-                                       majority9, majority_tree_eval, maxpool_numpy,
-                                       sign_popcount, threshold_maxpool)
-from spincim.estimator.mapping import IMCE_CONFIGS, majority_tree, map_imce
+                                       imce_conv_signed, majority9, majority_tree_eval,
+                                       maxpool_numpy, reduction_mismatch_exact,
+                                       reduction_mismatch_mc, sign_popcount, threshold_maxpool,
+                                       tree_joint)
+from spincim.estimator.mapping import IMCE_CONFIGS, majority_tree, map_network
 from spincim.estimator.networks import Conv, Network
 
 
@@ -42,8 +46,28 @@ def test_emulated_ops_equal_mapping(w, i):
     rng = np.random.default_rng(7)
     _, ops = imce_conv(rng.integers(0, 2 ** i, (4, 6, 6)), rng.integers(0, 2 ** w, (3, 4, 3, 3)),
                        w, i, 1, 1)
-    mapped = map_imce(net, w, i).layer("c").ops
-    for op in ("and2", "bitcount", "shift", "add", "write", "weight_write", "read"):
+    arch = with_overrides(get_arch("imce"), {"layers.bits": f"{w}:{i}"})
+    mapped = map_network(net, arch).layer("c").ops
+    for op in ("and2", "bitcount", "shift", "add", "write", "weight_write", "output"):
+        assert ops[op] == mapped[op], op
+
+
+@pytest.mark.parametrize("w,i", IMCE_CONFIGS)
+def test_signed_weights_sum_i_term(w, i):
+    """DoReFa's symmetric weights (+-1 at w = 1) by Eq. (3) + the -sum(I) term equal a direct
+    convolution, and the mapping counts the correction's operations."""
+    rng = np.random.default_rng(11 * w + i)
+    x = rng.integers(0, 2 ** i, size=(4, 6, 6))
+    wu = rng.integers(0, 2 ** w, size=(3, 4, 3, 3))
+    y, ops = imce_conv_signed(x, wu, w, i, 1, 1)
+    assert np.array_equal(y, conv_direct(x, 2 * wu - (2 ** w - 1), 1, 1))
+    if w == 1:
+        assert set(np.unique(2 * wu - 1)) <= {-1, 1}
+    layer = Conv("c", 4, 3, 6, 6, 3, 1, 1)
+    net = Network("t", (Conv("c0", 1, 4, 6, 6, 1), layer, Conv("c9", 3, 2, 6, 6, 1)))
+    arch = with_overrides(get_arch("imce"), {"layers.bits": f"{w}:{i}"})
+    mapped = map_network(net, arch).layer("c").ops
+    for op in ("sum_i_read", "sum_i_add", "sign_sub"):
         assert ops[op] == mapped[op], op
 
 
@@ -75,6 +99,48 @@ def test_tree_write_count(n):
     rng = np.random.default_rng(n)
     _, writes = majority_tree_eval(rng.integers(0, 2, size=n))
     assert writes == sum(majority_tree(n))
+
+
+def _joint_by_enumeration(n: int, p: float) -> np.ndarray:
+    """P(tree output, popcount) over all 2^n patterns, weighted by p^c (1-p)^(n-c)."""
+    pats = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.uint8)
+    out, _ = majority_tree_eval(pats)
+    c = pats.sum(axis=1)
+    weight = p ** c * (1 - p) ** (n - c)
+    j = np.zeros((2, n + 1))
+    np.add.at(j, (out.astype(int), c), weight)
+    return j
+
+
+@pytest.mark.parametrize("n,p", [(9, 0.5), (12, 0.5), (14, 0.55), (18, 0.4), (19, 0.7)])
+def test_tree_joint_equals_enumeration(n, p):
+    """The exact (bit, count) distribution equals a brute-force sum over every pattern."""
+    assert np.allclose(tree_joint(n, p), _joint_by_enumeration(n, p), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("n,bias", [(81, 0.0), (1152, 0.05), (1152, 0.10)])
+def test_reduction_mismatch_monte_carlo_within_binomial_bounds(n, bias):
+    """The bit-exact emulation agrees with the exact mismatch within 4 binomial sigma."""
+    exact = reduction_mismatch_exact(n, bias)
+    samples = 6000
+    mc = reduction_mismatch_mc(n, bias, samples, seed=3)
+    for ref in ("sign", "batchnorm"):
+        q = exact[ref]
+        sigma = math.sqrt(max(q * (1 - q), 1 / samples) / samples)
+        assert abs(mc[ref]["rate"] - q) <= 4 * sigma, (ref, mc[ref], q)
+
+
+def test_reduction_against_sign_and_batchnorm():
+    # nine inputs: the majority is sign(popcount) exactly, at any bias
+    for b in (0.0, 0.05, 0.2):
+        assert reduction_mismatch_exact(9, b)["sign"] == pytest.approx(0.0, abs=1e-15)
+    # without bias the centred batch-norm threshold is N/2: both references agree
+    r0 = reduction_mismatch_exact(1152, 0.0)
+    assert r0["sign"] == pytest.approx(r0["batchnorm"], abs=1e-12) and r0["sign"] > 0.3
+    # leaning inputs: the tree follows sign(popcount) more often, a BN threshold less often
+    r = [reduction_mismatch_exact(1152, b) for b in (0.0, 0.05, 0.10, 0.20)]
+    assert [x["sign"] for x in r] == sorted([x["sign"] for x in r], reverse=True)
+    assert r[-1]["batchnorm"] > 0.45 and r[-1]["sign"] < 1e-6
 
 
 def test_tree_mismatch_is_measured_and_nonzero():
