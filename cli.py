@@ -597,11 +597,20 @@ def _out_path(text: str) -> str:
 def cmd_lut_build(args) -> int:
     import shlex
 
-    from .lut import build, io
-    steps = len(build.steps_for(args.tech)) + 1
+    from .devices.technology import technology
+    from .lut import build, grid, io, summary
+    if args.plot and not args.compare:
+        raise _UsageError("--plot needs --compare BASE.h5 (it draws the changes)")
+    technology(args.tech)
+    device = _load_device(args) if args.params else None
+    the_grid = grid.load_grid(args.grid) if args.grid else None
+    base = io.read_lut(args.compare) if args.compare else None
+    steps = None if args.steps is None else [s.strip() for s in args.steps.split(",")]
+    total = len(build._chosen(args.tech, steps)) + 1
     with _executor(args, args.workers if args.scheduler is None else None) as ex, \
-            progress_bar(steps, f"characterizing {args.tech}", "step") as bar:
-        lut = build.build(args.tech, quick=args.quick, seed=args.seed,
+            progress_bar(total, f"characterizing {args.tech}", "step") as bar:
+        lut = build.build(args.tech, device=device, grid=the_grid, quick=args.quick,
+                          seed=args.seed, steps=steps,
                           command_line=shlex.join(["spincim", *sys.argv[1:]]),
                           progress=lambda label: (bar.set_postfix_str(label), bar.update(1)),
                           executor=ex, checkpoint=args.checkpoint)
@@ -609,10 +618,20 @@ def cmd_lut_build(args) -> int:
     io.write_lut(lut, args.out)
     out = {"path": args.out, "sha256": io.lut_sha256(args.out), "technology": args.tech,
            "ops": sorted(lut.ops), "quick": args.quick}
+    if base is not None:
+        out["compare"] = summary.change(base, lut)
+        if args.plot:
+            summary.plot_change(out["compare"], args.plot)
+            out["plot"] = args.plot
     if args.json:
         emit_json(out)
-    else:
-        print_table([(k, v) for k, v in out.items()])
+        return 0
+    print_table([(k, v) for k, v in out.items() if k != "compare"])
+    if base is not None:
+        print(f"\nchange against {args.compare} (nominal point of each LUT):")
+        print_table([(op, d["energy_rel"], d["latency_rel"])
+                     for op, d in out["compare"]["ops"].items()],
+                    ("op", "energy_rel_change", "latency_rel_change"))
     return 0
 
 
@@ -834,10 +853,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     lsub2 = _group(sub, "lut", help="HDF5 lookup tables of characterized energies")
     lb = lsub2.add_parser("build", help="characterize a technology in ngspice into a LUT")
-    common(lb, params=False)
-    lb.add_argument("--tech", choices=("45nm", "22nm"), required=True)
+    common(lb)
+    lb.add_argument("--tech", required=True, metavar="NAME|FILE.toml",
+                    help="a shipped node (45nm, 22nm) or a technology file")
     lb.add_argument("--out", type=_out_path, required=True, metavar="FILE.h5")
     lb.add_argument("--quick", action="store_true", help="reduced grid (nominal corner)")
+    lb.add_argument("--grid", metavar="GRID.toml", help="VDD points, temperatures, rows/cols, "
+                    "read current (default: nominal +-10 %%, 300/358 K, 64..1024)")
+    lb.add_argument("--steps", metavar="A,B", default=None,
+                    help="only these registered steps (default: all of the technology's)")
+    lb.add_argument("--compare", metavar="BASE.h5", help="print the change of every op "
+                    "against this LUT (with --plot: a bar chart)")
+    lb.add_argument("--plot", metavar="FILE.png", help="with --compare: bar chart of changes")
     lb.add_argument("--seed", type=_seed, default=0)
     lb.add_argument("--workers", type=_positive_int, default=2, help="ngspice processes")
     _scale_options(lb)

@@ -58,6 +58,10 @@ class MemoryLimitError(SimulationError):
     """An ngspice process exceeded its memory limit and was killed."""
 
 
+class WorkerDiedError(SimulationError):
+    """An ngspice worker process exited unexpectedly (a crash, not the netlist)."""
+
+
 class LutError(SpincimError):
     """A lookup-table file is missing, corrupt, of the wrong schema or lacks an entry."""
 

@@ -96,7 +96,7 @@ def _sigma_vth(setup: sm.SenseSetup) -> float:
     if not setup.vth_mismatch:
         return 0.0
     l_m = setup.tech.l_min_m
-    return float(setup.tech.sigma_vth_v(setup.w_read_mult * l_m, l_m))
+    return float(setup.tech.sigma_vth_v(setup.read_w_mult * l_m, l_m))
 
 
 @dataclass(frozen=True)

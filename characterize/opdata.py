@@ -28,7 +28,9 @@ class OpCharacterization:
     """Energy (J) and latency (s) of one operation over ``axes`` (array shapes match).
 
     ``netlist_sha256`` maps a short netlist name to the sha256 of the text simulated, for
-    provenance; ``criterion`` states how energy and latency were measured.
+    provenance; ``criterion`` states how energy and latency were measured;
+    ``calibration`` holds the results of the calibrations the op depended on (JSON-ready,
+    SI keys), for the LUT's provenance.
     """
 
     op: str
@@ -38,6 +40,7 @@ class OpCharacterization:
     description: str
     criterion: str
     netlist_sha256: dict = field(default_factory=dict)
+    calibration: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

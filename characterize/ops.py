@@ -38,7 +38,7 @@ from ..netlists import cell as cellmod
 from ..netlists import mtj_macro, ngspice
 from ..netlists import spice_text as st
 from ..netlists import write_driver as wd
-from . import calibration
+from . import calibration, driver
 from .executor import executor_scope
 from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 
@@ -174,12 +174,13 @@ def _first_crossing(t, y, level, t_from, rising: bool | None = None) -> float:
 
 # ----------------------------------------------------------------------------- reads
 def read_netlist(states, op: str, *, tech: Technology, temperature_k: float,
-                 i_read_a: float = cellmod.READ_CURRENT_A,
-                 c_bl_f: float = 10e-15) -> st.Netlist:
+                 i_read_a: float = cellmod.READ_CURRENT_A, c_bl_f: float = 10e-15,
+                 device: M.SotDevice | None = None) -> st.Netlist:
     """:func:`cell.read_circuit` with the sense amp, read/reference currents as steps at
     :data:`T_READ_S` and a ``.temp`` line."""
     t_eval = T_READ_S + T_BL_WAIT_S
-    return cellmod.read_circuit(states, op, tech=tech, i_read_a=i_read_a, sense_amp=True,
+    return cellmod.read_circuit(states, op, tech=tech, device=device, i_read_a=i_read_a,
+                                sense_amp=True,
                                 c_bl_f=c_bl_f, t_eval_s=t_eval,
                                 t_stop_s=t_eval + T_LATCH_WAIT_S,
                                 read_step_s=(T_READ_S, T_READ_RISE_S),
@@ -247,7 +248,8 @@ def _read_vectors(op: str) -> tuple[str, ...]:
 def read_ops(tech_name: str = "45nm", *, vdd_values=None,
              temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
              i_read_a: float = cellmod.READ_CURRENT_A, c_bl_f: float = 10e-15,
-             executor=None, checkpoint=None, stage: str = "read_ops") -> list[OpCharacterization]:
+             device: M.SotDevice | None = None, executor=None, checkpoint=None,
+             stage: str = "read_ops") -> list[OpCharacterization]:
     """``read``, ``and2``, ``or2`` (IMCE) and ``xnor2`` (CORN) column reads at ``tech_name``.
 
     Per column operation: latency = bit-line development + latch decision, energy of all
@@ -264,7 +266,8 @@ def read_ops(tech_name: str = "45nm", *, vdd_values=None,
     def build(item):
         _, op, states, iv, it = item
         return read_netlist(states, op, tech=_with_vdd(tech0, ax_v.values[iv]),
-                            temperature_k=ax_t.values[it], i_read_a=i_read_a, c_bl_f=c_bl_f)
+                            temperature_k=ax_t.values[it], i_read_a=i_read_a, c_bl_f=c_bl_f,
+                            device=device)
 
     texts = [build(i) for i in items]
     jobs = [ngspice.Job(tx, None, _read_vectors(i[1])) for tx, i in zip(texts, items)]
@@ -291,7 +294,7 @@ def read_ops(tech_name: str = "45nm", *, vdd_values=None,
                 shas[key] = sha256_text(tx.text)
         out.append(OpCharacterization(
             op=name, axes=(ax_v, ax_t), energy_j=e, latency_s=lat,
-            description=(f"{tech_name} column {name} ({'CORN' if op == 'xnor' else 'IMCE'}): "
+            description=(f"{tech0.name} column {name} ({'CORN' if op == 'xnor' else 'IMCE'}): "
                          f"cell.read_bench op={op!r}, I_read = {i_read_a:g} A step, "
                          f"C_BL = {c_bl_f:g} F on RBL and each reference node, StrongARM "
                          f"latch{'es + XNOR logic' if op == 'xnor' else ''}; average over "
@@ -357,7 +360,8 @@ _WRITE_VECTORS = ("time", "xc.xmtj.mx", "wd", "sd", "wwl", "vwr#branch", "vgnd#b
 
 def write_ops(tech_name: str = "45nm", *, vdd_values=None,
               temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
-              i_write_a: float = M.IMCE_WRITE_CURRENT_A, executor=None, checkpoint=None,
+              i_write_a: float = M.IMCE_WRITE_CURRENT_A, device: M.SotDevice | None = None,
+              executor=None, checkpoint=None,
               stage: str = "write_ops") -> list[OpCharacterization]:
     """``write_p_to_ap`` and ``write_ap_to_p`` of one IMCE cell at ``i_write_a``.
 
@@ -366,7 +370,7 @@ def write_ops(tech_name: str = "45nm", *, vdd_values=None,
     ``i_write_a``, so the grid is at constant write current; the word line is at VDD.
     """
     tech0 = technology(tech_name)
-    device = M.SotDevice()
+    device = M.SotDevice() if device is None else device
     ax_v = vdd_axis(tech0, quick, vdd_values)
     ax_t = temperature_axis(temperatures_k, quick)
     grid = [(iv, it) for iv in range(len(ax_v.values)) for it in range(len(ax_t.values))]
@@ -389,11 +393,13 @@ def write_ops(tech_name: str = "45nm", *, vdd_values=None,
     t0, t1 = WRITE_T0_S, WRITE_T0_S + 2 * WRITE_EDGE_S + WRITE_PULSE_S
     for bit, name in ((1, "write_p_to_ap"), (0, "write_ap_to_p")):
         e, lat = np.full(shape, np.nan), np.full(shape, np.nan)
+        v_grid = np.full(shape, np.nan)
         shas, vw_nom = {}, None
         for (b, iv, it), tx, vec, vw in zip(items, texts, results, v_ws):
             if b != bit:
                 continue
             t = np.asarray(vec["time"], float)
+            v_grid[iv, it] = vw
             e[iv, it] = source_energy_j(tx, vec, [(t0, t1)])[0]
             mx = np.asarray(vec["xc.xmtj.mx"], float)
             lat[iv, it] = _first_crossing(t, mx, 0.0, t0, rising=not bit) - t0
@@ -402,7 +408,7 @@ def write_ops(tech_name: str = "45nm", *, vdd_values=None,
                 vw_nom = vw
         out.append(OpCharacterization(
             op=name, axes=(ax_v, ax_t), energy_j=e, latency_s=lat,
-            description=(f"{tech_name} IMCE 2T1R cell write {'P->AP' if bit else 'AP->P'} at "
+            description=(f"{tech0.name} IMCE 2T1R cell write {'P->AP' if bit else 'AP->P'} at "
                          f"{i_write_a:g} A: LLGS macromodel (0 K dynamics, start tilted by "
                          f"the 300 K rms angle), far-end cell of a {WRITE_N_ROWS}-row column "
                          f"(wire R in WBL and SL), write voltage calibrated per grid point to "
@@ -413,7 +419,9 @@ def write_ops(tech_name: str = "45nm", *, vdd_values=None,
                        "grounded driver, word-line sources) over the pulse "
                        f"[{t0:g}, {t1:g}] s incl. edges; latency: pulse start to m_x "
                        "crossing 0 (NaN if it does not switch)"),
-            netlist_sha256=shas))
+            netlist_sha256=shas,
+            calibration={"i_write_a": float(i_write_a),
+                         "v_write_v": v_grid.tolist(), "grid": ["vdd_v", "temperature_k"]}))
     return out
 
 
@@ -441,17 +449,32 @@ PRESET_CFG = dict(preset_s=5e-9, settle_s=0.2e-9, program_s=0.2e-9, tail_s=0.1e-
 
 def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
                  temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
-                 counts: Sequence[int] = range(wd.N_INPUTS + 1), executor=None,
+                 counts: Sequence[int] = range(wd.N_INPUTS + 1),
+                 device: M.SotDevice | None = None, executor=None,
                  checkpoint=None, stage: str = "majority_ops") -> list[OpCharacterization]:
     """``preset``, ``majority_program`` (extra axis ``n_on``) and ``maxpool_write``.
 
     Buffer cell :func:`write_driver.buffer_device`, driver :data:`write_driver.PROGRAM_ONLY`
     timing for PROGRAM (0 K, P start with the 300 K rms tilt), :data:`PRESET_CFG` for
     PRESET (start AP with the rms tilt). ``vdd_v`` scales the gate drive (VDD) only;
-    Vsub (Vsupply2 = 0.5 V) is a separate supply and stays fixed.
+    Vsub (Vsupply2 = 0.5 V) is a separate supply and stays fixed. With ``device`` (the
+    user's junction) the buffer cell is re-calibrated for it
+    (:func:`.driver.calibrate_buffer_device`: its SHM thickness puts the 0 K threshold
+    between 4 and 5 NMOS on at this technology) instead of the declared default.
     """
-    device = wd.buffer_device()
     tech0 = technology(tech_name)
+    calibration_record: dict = {}
+    if device is None:
+        device = wd.buffer_device()
+    else:
+        cal = driver.calibrate_buffer_device(
+            base=device.replace(temperature_k=0.0),
+            cfg=dataclasses.replace(wd.PROGRAM_ONLY, tech_name=tech_name), full=True,
+            executor=executor)
+        device = cal.device
+        calibration_record = {"buffer_shm_thickness_m": cal.thickness_m,
+                              "i_threshold_0k_a": cal.i_threshold_a, "i4_a": cal.i4_a,
+                              "i5_a": cal.i5_a, "iterations": cal.iterations}
     ax_v = vdd_axis(tech0, quick, vdd_values)
     ax_t = temperature_axis(temperatures_k, quick)
     counts = tuple(int(n) for n in counts)
@@ -509,9 +532,9 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
     switched_map = {(ax_v.values[iv], ax_t.values[it]):
                     [counts[k] for k in range(len(counts)) if sw[iv, it, k]] for iv, it in grid}
     pc = cfg(0)
-    common = (f"{tech_name} CORN write driver (nine NMOS, W = 3F, Vsub = "
+    common = (f"{tech0.name} CORN write driver (nine NMOS, W = 3F, Vsub = "
               f"{pc.v_sub_v:g} V fixed; gates at VDD) into the buffer cell (LLGS macromodel, "
-              f"SHM {wd.BUFFER_SHM_THICKNESS_M:g} m, 0 K dynamics, 300 K rms start tilt, "
+              f"SHM {device.shm.thickness_m:g} m, 0 K dynamics, 300 K rms start tilt, "
               f"max step {pc.max_step_s:g} s)")
     energy_rule = "integral of the power of all sources (Vsub, gate, PROGRAM/PRESET switches)"
     out = [OpCharacterization(
@@ -522,7 +545,8 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
                    f"gate edge start to m_x crossing 0 (AP -> P), or the PRESET width + edge "
                    f"when it does not switch (the scheduled PRESET phase is "
                    f"{PRESET_CFG['preset_s']:g} s)"),
-        netlist_sha256={k: v for k, v in shas.items() if k == "preset"})]
+        netlist_sha256={k: v for k, v in shas.items() if k == "preset"},
+        calibration=calibration_record)]
     prog_shas = {k: v for k, v in shas.items() if k.startswith("program")}
     out.append(OpCharacterization(
         op="majority_program", axes=(ax_v, ax_t, ax_n), energy_j=e_prog, latency_s=l_prog,
@@ -533,7 +557,7 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
         criterion=(f"energy: {energy_rule} over the PROGRAM window [gate edge start, end + "
                    f"edge]; latency: gate edge start to m_x crossing 0 when it switches, "
                    f"else the PROGRAM width + edge ({pc.program_s + pc.edge_s:g} s)"),
-        netlist_sha256=prog_shas))
+        netlist_sha256=prog_shas, calibration=calibration_record))
     if 5 in counts:
         k5 = counts.index(5)
         out.append(OpCharacterization(

@@ -66,7 +66,7 @@ class SenseSetup:
     sigma_ra: float = SIGMA_RA
     sigma_tmr: float = SIGMA_TMR
     vth_mismatch: bool = False
-    w_read_mult: float = 3.0
+    w_read_mult: float | None = None  # read NMOS width / l_min; None: the technology's
 
     def __post_init__(self) -> None:
         technology(self.tech_name)
@@ -83,6 +83,11 @@ class SenseSetup:
     @property
     def tech(self) -> Technology:
         return technology(self.tech_name)
+
+    @property
+    def read_w_mult(self) -> float:
+        """Read NMOS width in l_min units (the technology's unless set)."""
+        return self.tech.read_w_mult if self.w_read_mult is None else float(self.w_read_mult)
 
     def configurations(self) -> list[tuple[bool, ...]]:
         """Stored patterns simulated per trial: P, AP, then the 2^K K-cell patterns."""
@@ -145,7 +150,7 @@ def draw(setup: SenseSetup, chunk: sampling.Chunk) -> Draws:
     tmr = sampling.relative_normal(rng, mtj.tmr0, setup.sigma_tmr, (n, cells))
     tech = setup.tech
     l_m = tech.l_min_m
-    sigma_vth = tech.sigma_vth_v(setup.w_read_mult * l_m, l_m) if setup.vth_mismatch else 0.0
+    sigma_vth = tech.sigma_vth_v(setup.read_w_mult * l_m, l_m) if setup.vth_mismatch else 0.0
     dvth_cell = sigma_vth * rng.standard_normal((n, cells))
     dvth_ref = sigma_vth * rng.standard_normal((n, n_ref_fets(setup)))
     return Draws(r_p, tmr, dvth_cell, dvth_ref)
@@ -195,7 +200,7 @@ def _fet_lines(tag: str, drain: str, source: str, dvth: np.ndarray, setup: Sense
     else:
         gate, lines = "vdd", []
     lines.append(st.mosfet(f"M{tag}", drain, gate, source, "0", dc_model(setup.tech_name)[0],
-                           w_m=setup.w_read_mult * l_m, l_m=l_m, **LEAN_DC))
+                           w_m=setup.read_w_mult * l_m, l_m=l_m, **LEAN_DC))
     return lines
 
 

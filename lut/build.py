@@ -18,23 +18,34 @@ import numpy as np
 
 from ..characterize.executor import Executor
 from ..characterize.opdata import AreaItem, OpCharacterization
-from ..devices.technology import technology
-from ..errors import LutError
+from ..devices.technology import SHIPPED, technology
+from ..errors import LutError, ParameterError
 from . import schema
+from .grid import DEFAULT as DEFAULT_GRID
+from .grid import Grid
 
 @dataclass(frozen=True)
 class BuildContext:
-    """What every LUT build step gets: the node, the build settings and the one runner.
+    """What every LUT build step gets: the node, the device, the grid and the one runner.
 
-    ``checkpoint`` is the step's own :class:`~spincim.characterize.checkpoint.Section`
-    of the build's checkpoint (None without one): pass it to every executor call.
+    ``tech`` is the technology spec (a shipped name or a technology file path: worker
+    processes load it from there); ``device`` is None for the default junction (whose
+    derived numbers are declared) or the user's; ``checkpoint`` is the step's own
+    :class:`~spincim.characterize.checkpoint.Section` of the build's checkpoint (None
+    without one): pass it to every executor call.
     """
 
-    tech_name: str
+    tech: str
     quick: bool
     seed: int
     executor: Executor
     checkpoint: object = None
+    device: object = None
+    grid: Grid = DEFAULT_GRID
+
+    @property
+    def vdd_values(self):
+        return self.grid.vdd_values(technology(self.tech).vdd_v)
 
 
 @dataclass(frozen=True)
@@ -49,10 +60,16 @@ class Step:
 
 #: every registered step, in build order (see :func:`step`)
 REGISTRY: dict[str, Step] = {}
+#: the steps a user technology file gets (its name is not a shipped node's)
+USER_TECHNOLOGY = "user"
 
 
 def step(name: str, label: str, technologies: Sequence[str]):
-    """Register ``fn(ctx) -> list[OpCharacterization]`` as the build step ``name``."""
+    """Register ``fn(ctx) -> list[OpCharacterization]`` as the build step ``name``.
+
+    ``technologies`` lists the shipped node names the step characterizes, and
+    :data:`USER_TECHNOLOGY` if it also runs for a technology file.
+    """
     def register(fn):
         if name in REGISTRY:
             raise LutError("<build>", f"build step {name!r} registered twice")
@@ -61,55 +78,63 @@ def step(name: str, label: str, technologies: Sequence[str]):
     return register
 
 
-def steps_for(tech_name: str) -> list[Step]:
-    """The registered steps that characterize ``tech_name``, in build order."""
-    chosen = [s for s in REGISTRY.values() if tech_name in s.technologies]
+def plan_key(tech_spec: str) -> str:
+    """The plan a technology follows: its shipped name, or :data:`USER_TECHNOLOGY`."""
+    return str(tech_spec) if str(tech_spec) in SHIPPED else USER_TECHNOLOGY
+
+
+def steps_for(tech_spec: str) -> list[Step]:
+    """The registered steps that characterize ``tech_spec``, in build order."""
+    key = plan_key(tech_spec)
+    chosen = [s for s in REGISTRY.values() if key in s.technologies]
     if not chosen:
-        known = sorted({t for s in REGISTRY.values() for t in s.technologies})
-        raise LutError("<build>", f"no characterization plan for {tech_name!r}; "
-                       f"choose from {', '.join(known)}")
+        raise LutError("<build>", f"no characterization plan for {tech_spec!r}; give "
+                       f"{', '.join(sorted(SHIPPED))} or a technology .toml file")
     return chosen
 
 
-@step("read_ops", "read / AND / OR / XNOR", ("45nm",))
+@step("read_ops", "read / AND / OR / XNOR", ("45nm", USER_TECHNOLOGY))
 def _read_imce(ctx: BuildContext) -> list:
     from ..characterize import ops
-    return ops.read_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
-                        checkpoint=ctx.checkpoint)
+    return ops.read_ops(ctx.tech, quick=ctx.quick, vdd_values=ctx.vdd_values,
+                        temperatures_k=ctx.grid.temperatures_k, i_read_a=ctx.grid.i_read_a,
+                        device=ctx.device, executor=ctx.executor, checkpoint=ctx.checkpoint)
 
 
 @step("read_xnor", "read / XNOR", ("22nm",))
 def _read_corn(ctx: BuildContext) -> list:
-    from ..characterize import ops
-    return ops.read_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
-                        checkpoint=ctx.checkpoint)
+    return _read_imce(ctx)
 
 
-@step("write_ops", "writes", ("45nm",))
+@step("write_ops", "writes", ("45nm", USER_TECHNOLOGY))
 def _writes(ctx: BuildContext) -> list:
     from ..characterize import ops
-    return ops.write_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
-                         checkpoint=ctx.checkpoint)
+    return ops.write_ops(ctx.tech, quick=ctx.quick, vdd_values=ctx.vdd_values,
+                         temperatures_k=ctx.grid.temperatures_k, device=ctx.device,
+                         executor=ctx.executor, checkpoint=ctx.checkpoint)
 
 
-@step("majority_ops", "majority driver", ("22nm",))
+@step("majority_ops", "majority driver", ("22nm", USER_TECHNOLOGY))
 def _majority(ctx: BuildContext) -> list:
     from ..characterize import ops
-    return ops.majority_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
-                            checkpoint=ctx.checkpoint)
+    return ops.majority_ops(ctx.tech, quick=ctx.quick, vdd_values=ctx.vdd_values,
+                            temperatures_k=ctx.grid.temperatures_k, device=ctx.device,
+                            executor=ctx.executor, checkpoint=ctx.checkpoint)
 
 
-@step("gate_ops", "CMOS gates", ("45nm", "22nm"))
+@step("gate_ops", "CMOS gates", ("45nm", "22nm", USER_TECHNOLOGY))
 def _gates(ctx: BuildContext) -> list:
     from ..characterize import periphery
-    return periphery.gate_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
-                              checkpoint=ctx.checkpoint)
+    return periphery.gate_ops(ctx.tech, quick=ctx.quick, vdd_values=ctx.vdd_values,
+                              temperatures_k=ctx.grid.temperatures_k,
+                              executor=ctx.executor, checkpoint=ctx.checkpoint)
 
 
-@step("line_ops", "lines and decoders", ("45nm", "22nm"))
+@step("line_ops", "lines and decoders", ("45nm", "22nm", USER_TECHNOLOGY))
 def _lines(ctx: BuildContext) -> list:
     from ..characterize import periphery
-    return periphery.line_ops(ctx.tech_name, quick=ctx.quick, executor=ctx.executor,
+    return periphery.line_ops(ctx.tech, quick=ctx.quick, rows=ctx.grid.rows,
+                              cols=ctx.grid.cols, executor=ctx.executor,
                               checkpoint=ctx.checkpoint)
 
 
@@ -168,11 +193,14 @@ MC_TRIALS = (2000, 20000)
 
 
 def sense_mc_summary(tech_name: str, *, quick: bool, seed: int, executor=None,
-                     checkpoint=None) -> schema.McSummary:
+                     checkpoint=None, device=None, i_read_a: float | None = None
+                     ) -> schema.McSummary:
     """The sense-margin Monte Carlo of the technology (IMCE III-B spreads), summarized."""
     from ..characterize import sense_margin as sm
 
-    setup = sm.SenseSetup(tech_name=tech_name)
+    setup = sm.SenseSetup(tech_name=tech_name,
+                          **({} if device is None else {"device": device}),
+                          **({} if i_read_a is None else {"i_read_a": i_read_a}))
     trials = MC_TRIALS[0] if quick else MC_TRIALS[1]
     volts, failed = sm.simulate(setup, trials=trials, seed=seed, executor=executor,
                                 checkpoint=checkpoint)
@@ -191,21 +219,68 @@ def sense_mc_summary(tech_name: str, *, quick: bool, seed: int, executor=None,
     return schema.McSummary(experiment="sense_margin", attrs=attrs, datasets=datasets)
 
 
-def checkpoint_parameters(tech_name: str, *, quick: bool, seed: int) -> dict:
+def _technology_record(tech) -> dict:
+    """The technology as used (every field, the card's sha256), for provenance and keys."""
+    record = tech.to_dict()
+    record["card_sha256"] = _file_sha256(tech.card_path)
+    return record
+
+
+def checkpoint_parameters(tech_name: str, *, quick: bool, seed: int, device=None,
+                          grid: Grid = DEFAULT_GRID, steps: Sequence[str] | None = None) -> dict:
     """Everything that determines a :func:`build` (the checkpoint key)."""
     from .. import __version__
 
-    return {"technology": tech_name, "quick": quick, "seed": seed,
-            "steps": [s.name for s in steps_for(tech_name)],
+    return {"technology": _technology_record(technology(tech_name)), "quick": quick,
+            "seed": seed, "device": None if device is None else device.to_dict(),
+            "grid": grid.to_dict(), "steps": [s.name for s in _chosen(tech_name, steps)],
             "mc_trials": list(MC_TRIALS), "spincim_version": __version__,
             "git_revision": git_revision()}
 
 
-def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int | None = None,
-          command_line: str | None = None,
+def _chosen(tech_name: str, steps: Sequence[str] | None) -> list[Step]:
+    plan = steps_for(tech_name)
+    if steps is None:
+        return plan
+    names = [s.name for s in plan]
+    unknown = [n for n in steps if n not in names]
+    if unknown or not steps:
+        raise ParameterError("steps", f"choose from {', '.join(names)}; got "
+                             f"{', '.join(unknown) or 'none'}")
+    return [s for s in plan if s.name in steps]
+
+
+def check_inputs(technology_spec, device=None, grid=None, executor=None):
+    """Everything a build needs, checked before any long run: the technology file (keys,
+    card, model names; ngspice loads the card and finds both models), the device and
+    the grid. Returns (technology spec string, device or None, grid)."""
+    from ..characterize.calibration import check_technology
+    from ..devices.mtj import SotDevice
+
+    spec = technology_spec if isinstance(technology_spec, str) else str(technology_spec)
+    tech = technology(spec)
+    if device is not None and not isinstance(device, SotDevice):
+        raise ParameterError("device", f"must be a SotDevice, got {type(device).__name__}")
+    grid = DEFAULT_GRID if grid is None else grid
+    if not isinstance(grid, Grid):
+        raise ParameterError("grid", f"must be a Grid, got {type(grid).__name__}")
+    check_technology(tech, executor=executor)
+    return spec, (None if device is None or device == SotDevice() else device), grid
+
+
+def build(technology_spec: str = "45nm", *, device=None, grid: Grid | None = None,
+          quick: bool = False, seed: int = 0, steps: Sequence[str] | None = None,
+          workers: int | None = None, command_line: str | None = None,
           progress: Callable[[str], None] | None = None, executor=None,
           scheduler: str | None = None, checkpoint=None) -> schema.Lut:
-    """Characterize ``tech_name`` in ngspice and return the LUT (not yet written).
+    """Characterize a technology (and a device) in ngspice; return the LUT (not written).
+
+    ``technology_spec``: a shipped node (``"45nm"``, ``"22nm"``) or a technology file
+    (:mod:`spincim.devices.technology`); ``device``: the junction (a
+    :class:`~spincim.devices.mtj.SotDevice`; default IMCE's), from which every derived
+    number is recomputed (write voltages, references, the majority buffer, the sense
+    margins); ``grid``: a :class:`~spincim.lut.grid.Grid`; ``steps``: a subset of the
+    registered step names. Inputs are checked first (:func:`check_inputs`).
 
     The registered steps (:func:`steps_for`) and the sense Monte Carlo run one after the
     other on ONE executor (:mod:`spincim.characterize.executor`: ``executor``, or one
@@ -219,36 +294,41 @@ def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int | 
     from ..characterize.executor import executor_scope
     from ..devices.mtj import SotDevice
 
-    chosen = steps_for(tech_name)
-    tech = technology(tech_name)
-    params = checkpoint_parameters(tech_name, quick=quick, seed=seed)
-    results: list = []
-    with ckpt.checkpoint_scope(checkpoint, kind="lut build", parameters=params) as store, \
-            executor_scope(executor, scheduler=scheduler, workers=workers) as ex:
-        for index, item in enumerate(chosen):
-            results += _run_step(item, index, BuildContext(
-                tech_name, quick, seed, ex,
-                None if store is None else store.section(item.name)), store)
+    with executor_scope(executor, scheduler=scheduler, workers=workers) as ex:
+        spec, device, grid = check_inputs(technology_spec, device, grid, executor=ex)
+        chosen = _chosen(spec, steps)
+        tech = technology(spec)
+        params = checkpoint_parameters(spec, quick=quick, seed=seed, device=device, grid=grid,
+                                       steps=steps)
+        results: list = []
+        with ckpt.checkpoint_scope(checkpoint, kind="lut build", parameters=params) as store:
+            for index, item in enumerate(chosen):
+                results += _run_step(item, index, BuildContext(
+                    spec, quick, seed, ex, None if store is None else store.section(item.name),
+                    device, grid), store)
+                if progress is not None:
+                    progress(item.label)
+            mc = sense_mc_summary(spec, quick=quick, seed=seed, executor=ex,
+                                  checkpoint=None if store is None
+                                  else store.section("sense_mc"),
+                                  device=device, i_read_a=grid.i_read_a)
             if progress is not None:
-                progress(item.label)
-        mc = sense_mc_summary(tech_name, quick=quick, seed=seed, executor=ex,
-                              checkpoint=None if store is None else store.section("sense_mc"))
-        if progress is not None:
-            progress("sense Monte Carlo")
+                progress("sense Monte Carlo")
         version = ex.ngspice_version()
     netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
+    calibrations = {r.op: r.calibration for r in results if r.calibration}
     prov = schema.make_provenance(
-        parameters={"technology": tech_name, "quick": quick,
+        parameters={"technology": spec if spec in SHIPPED else tech.name, "quick": quick,
                     "steps": [s.name for s in chosen],
-                    "device": SotDevice().to_dict(),
-                    "tech": {k: getattr(tech, k) for k in ("node_m", "vdd_v", "l_min_m",
-                                                           "a_vt_v_m", "wire_r_ohm_per_m",
-                                                           "wire_c_f_per_m")}},
+                    "device": (device or SotDevice()).to_dict(),
+                    "device_is_default": device is None,
+                    "tech": _technology_record(tech), "grid": grid.to_dict(),
+                    "calibrations": calibrations},
         seed=seed, netlist_sha256=netlists,
-        model_card_sha256={tech.card_file: _file_sha256(tech.card_path)},
+        model_card_sha256={tech.card_path.name: _file_sha256(tech.card_path)},
         ngspice_version=version, git_revision=git_revision(),
         command_line=command_line)
-    return to_lut(tech_name, results, areas(tech_name), prov, [mc])
+    return to_lut(tech.name, results, areas(spec), prov, [mc])
 
 
 def _run_step(item: Step, index: int, ctx: BuildContext, store) -> list:

@@ -80,6 +80,49 @@ def diff(a: schema.Lut, b: schema.Lut) -> dict:
     return out
 
 
+def change(base: schema.Lut, new: schema.Lut) -> dict:
+    """Signed relative change (new - base) / base of every shared op at nominal conditions.
+
+    ``{"ops": {op: {"energy_rel": .., "latency_rel": .., "energy_j": [base, new],
+    "latency_s": [base, new]}}, "only_in_base": [...], "only_in_new": [...]}``. The nominal
+    point is each LUT's own (their grids may differ: a new VDD changes the nominal too).
+    """
+    a, b = nominal_values(base), nominal_values(new)
+    ops = {}
+    for name in sorted(set(a) & set(b)):
+        entry = {}
+        for q, key in (("energy_j", "energy_rel"), ("latency_s", "latency_rel")):
+            x, y = a[name][q], b[name][q]
+            entry[q] = [x, y]
+            entry[key] = (y - x) / x if x and math.isfinite(x) and math.isfinite(y) \
+                else math.nan
+        ops[name] = entry
+    return {"ops": ops, "only_in_base": sorted(set(a) - set(b)),
+            "only_in_new": sorted(set(b) - set(a))}
+
+
+def plot_change(data: dict, path: str) -> None:
+    """Bar chart of :func:`change`: relative change of energy and latency per op."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(data["ops"])
+    e = np.array([data["ops"][n]["energy_rel"] for n in names]) * 100
+    t = np.array([data["ops"][n]["latency_rel"] for n in names]) * 100
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(names) + 2), 4.0))
+    ax.bar(x - 0.2, e, 0.4, label="energy", color="#0072B2")
+    ax.bar(x + 0.2, t, 0.4, label="latency", color="#E69F00")
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xticks(x, names, rotation=45, ha="right")
+    ax.set_ylabel("change against the base LUT (%)")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def to_csv(lut: schema.Lut) -> str:
     """Component table (component, action, energy_j, latency_s, area_m2) at nominal.
 

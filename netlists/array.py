@@ -76,8 +76,8 @@ EDGE_S = 50e-12
 
 # ----------------------------------------------------------------------------- cells
 def dynamic_cell_subckt(name: str, tech: Technology, mtj_subckt: str, *,
-                        w_read_mult: float = cellmod.READ_W_MULT,
-                        w_write_mult: float = cellmod.WRITE_W_MULT) -> list[str]:
+                        w_read_mult: float | None = None,
+                        w_write_mult: float | None = None) -> list[str]:
     """``.subckt NAME wbl rbl sl wwl rwl``: 2T1R cell around a dynamic MTJ ``fl rl sa sb``.
 
     ``mtj_subckt`` comes from :func:`mtj_macro.dynamic_subckt` (its heavy metal is the
@@ -91,8 +91,8 @@ def dynamic_cell_subckt(name: str, tech: Technology, mtj_subckt: str, *,
 
 
 def static_cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_ohm: float,
-                       lean: bool = False, w_read_mult: float = cellmod.READ_W_MULT,
-                       w_write_mult: float = cellmod.WRITE_W_MULT) -> list[str]:
+                       lean: bool = False, w_read_mult: float | None = None,
+                       w_write_mult: float | None = None) -> list[str]:
     """:func:`spincim.netlists.cell.cell_subckt` (static MTJ ``fl rl``); with ``lean`` the
     two NMOS get instance parameters ``rbodymod=0 rgatemod=0``: no body-resistor and
     gate-resistor internal nodes (the PTM card sets both to 1). DC results are the same
@@ -101,6 +101,7 @@ def static_cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_oh
                                 w_read_mult=w_read_mult, w_write_mult=w_write_mult)
     if not lean:
         return lines
+    w_read_mult, w_write_mult = cellmod.widths(tech, w_read_mult, w_write_mult)
     l = tech.l_min_m
     return [lines[0],
             st.mosfet("Mw", "wbl", "wwl", "sa", "0", tech.nmos_model, w_m=w_write_mult * l,
@@ -112,7 +113,7 @@ def static_cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_oh
 
 
 def cell3t_subckt(name: str, mtj_subckt: str, *, tech: Technology | None = None,
-                  w_read_mult: float = cellmod.READ_W_MULT,
+                  w_read_mult: float | None = None,
                   w_write_mult: float = WRITE_W_MULT_22) -> list[str]:
     """CORN's 3-terminal SOT cell, ``.subckt NAME wbl rbl sl wwl rwl`` (22 nm by default).
 
@@ -285,7 +286,7 @@ def column_wire_r_ohm(tech: Technology, n_rows: int, pitch_col_f: float = PITCH_
 def write_calibration_netlist(bit: int, *, tech: Technology | None = None,
                               device: M.SotDevice | None = None,
                               r_wire_ohm: float = 0.0,
-                              w_write_mult: float = cellmod.WRITE_W_MULT,
+                              w_write_mult: float | None = None,
                               v_max: float | None = None, v_step: float = 2e-3,
                               temperature_k: float | None = None) -> st.Netlist:
     """DC sweep of the write voltage of one cell (static MTJ) with ``r_wire_ohm`` in series
@@ -356,7 +357,7 @@ def array_bench(ops: Sequence[tuple], init_ap: Sequence[Sequence[bool]], *,
                 v_write: dict[int, float], tech: Technology | None = None,
                 device: M.SotDevice | None = None, t_write_s: float = 7e-9,
                 t_read_s: float = 0.6e-9, t_gap_s: float = 0.3e-9,
-                i_read_a: float = 10e-6, w_write_mult: float = cellmod.WRITE_W_MULT,
+                i_read_a: float = 10e-6, w_write_mult: float | None = None,
                 dynamic: bool = True, max_step_s: float = 1e-12) -> ArrayBench:
     """Transient testbench of an n x m sub-array with decoders and column drivers.
 
@@ -450,7 +451,7 @@ def array_bench(ops: Sequence[tuple], init_ap: Sequence[Sequence[bool]], *,
     c_col = n_rows * PITCH_ALONG_COL_F * tech.node_m * tech.wire_c_f_per_m
     lines += [st.bsource_current("Bref", "0", "ref", "{i}*v({n})", i=i_read_a / vdd, n="ren"),
               st.mosfet("Mref", "ref", "ren", "refm", "0", tech.nmos_model,
-                        w_m=cellmod.READ_W_MULT * l, l_m=l),
+                        w_m=tech.read_w_mult * l, l_m=l),
               st.resistor("Rref", "refm", "0", r_ref),
               st.capacitor("Cref", "ref", "0", c_col),
               st.analysis_line(st.tran(2e-12, t_stop, max_step_s=max_step_s

@@ -50,18 +50,28 @@ OPS = ("memory", "and", "or", "xnor")
 #: the sense Monte Carlo use it. No paper fixes it (IMCE III-B: "a read current"); 20 uA
 #: puts Vsense of P/AP at ~90/180 mV with the 10 Ohm um^2 junction
 READ_CURRENT_A = 20e-6
-#: default read-transistor width in units of l_min (W = 3 L)
+#: read / write transistor widths of the shipped technologies in units of l_min; a
+#: technology file sets its own (Technology.read_w_mult / write_w_mult), which every
+#: cell builder uses unless a width is passed explicitly
 READ_W_MULT = 3.0
-#: default write-transistor width in units of l_min (W = 4 L; not exercised by reads)
 WRITE_W_MULT = 4.0
 
 
+def widths(tech: Technology, w_read_mult: float | None = None,
+           w_write_mult: float | None = None) -> tuple[float, float]:
+    """(read, write) transistor widths in l_min units: explicit values or the technology's."""
+    return (tech.read_w_mult if w_read_mult is None else float(w_read_mult),
+            tech.write_w_mult if w_write_mult is None else float(w_write_mult))
+
+
 def two_transistor_cell(name: str, tech: Technology, middle: list[str], *,
-                        w_read_mult: float = READ_W_MULT,
-                        w_write_mult: float = WRITE_W_MULT) -> list[str]:
+                        w_read_mult: float | None = None,
+                        w_write_mult: float | None = None) -> list[str]:
     """``.subckt NAME wbl rbl sl wwl rwl``: write NMOS wbl -> ``sa``, read NMOS rbl -> ``rl``,
-    and ``middle``, the lines joining ``sa``, ``sl`` and ``rl`` (the SOT device)."""
+    and ``middle``, the lines joining ``sa``, ``sl`` and ``rl`` (the SOT device). Widths
+    in l_min units, default the technology's."""
     st.check_name(name)
+    w_read_mult, w_write_mult = widths(tech, w_read_mult, w_write_mult)
     l = tech.l_min_m
     return [st.subckt(name, ("wbl", "rbl", "sl", "wwl", "rwl")),
             st.mosfet("Mw", "wbl", "wwl", "sa", "0", tech.nmos_model,
@@ -73,8 +83,8 @@ def two_transistor_cell(name: str, tech: Technology, middle: list[str], *,
 
 
 def cell_subckt(name: str, tech: Technology, mtj_subckt: str, *, r_shm_ohm: float,
-                w_read_mult: float = READ_W_MULT,
-                w_write_mult: float = WRITE_W_MULT) -> list[str]:
+                w_read_mult: float | None = None,
+                w_write_mult: float | None = None) -> list[str]:
     """Lines of ``.subckt NAME wbl rbl sl wwl rwl``: the 2T1R cell around ``mtj_subckt``.
 
     ``mtj_subckt`` must be a ``.subckt X fl rl`` (e.g. from ``mtj_macro.static_subckt``),
@@ -119,7 +129,7 @@ def _ref_group(tag: str, node: str, gate: str, r_ref: float, legs: int, tech: Te
 
 def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = None,
                device: M.SotDevice | None = None, i_read_a: float = READ_CURRENT_A,
-               w_read_mult: float = READ_W_MULT, sense_amp: bool = False,
+               w_read_mult: float | None = None, sense_amp: bool = False,
                c_bl_f: float = 10e-15, t_eval_s: float = 1e-9, t_stop_s: float = 2e-9,
                analysis: str | None = None) -> str:
     """Netlist text of :func:`read_circuit` (same arguments)."""
@@ -130,7 +140,7 @@ def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = Non
 
 def read_circuit(states: Sequence[bool], op: str, *, tech: Technology | None = None,
                  device: M.SotDevice | None = None, i_read_a: float = READ_CURRENT_A,
-                 w_read_mult: float = READ_W_MULT, sense_amp: bool = False,
+                 w_read_mult: float | None = None, sense_amp: bool = False,
                  c_bl_f: float = 10e-15, t_eval_s: float = 1e-9, t_stop_s: float = 2e-9,
                  analysis: str | None = None, read_step_s: tuple[float, float] | None = None,
                  temperature_k: float | None = None) -> st.Netlist:
@@ -153,6 +163,7 @@ def read_circuit(states: Sequence[bool], op: str, *, tech: Technology | None = N
         raise ParameterError("states", f"op {op!r} needs {1 if op == 'memory' else 2} "
                                        f"cell states, got {len(states)}")
     tech = tech or technology("45nm")
+    w_read_mult = widths(tech, w_read_mult)[0]
     device = device or M.SotDevice()
     refs = reference_resistances(device.mtj)
     vdd = tech.vdd_v

@@ -29,10 +29,12 @@ progress); this module is the process and the protocol.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import re
+import sys
 import tempfile
 import threading
 import warnings
@@ -43,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConvergenceError, MemoryLimitError, ParameterError, SimulationError, \
-    SimulationTimeout, SpincimError
+    SimulationTimeout, SpincimError, WorkerDiedError
 from . import spice_text as st
 
 __all__ = ["Vectors", "Alter", "Job", "Worker"]
@@ -455,13 +457,38 @@ def _serve(conn, memory_limit_bytes: int | None = None) -> None:
         except SpincimError as exc:
             conn.send(("error", exc))
         if engine.broken:
-            logger.warning("ngspice requested unloading (status %s); worker exits",
+            logger.debug("ngspice requested unloading (status %s); worker exits",
                            engine._ng.exit_status)
             return
 
 
 # --------------------------------------------------------------------------------------
 # caller side
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _own_main_module():
+    """While a worker is spawned, ``__main__`` is spincim's empty worker module.
+
+    ``spawn`` makes the child import the parent's ``__main__`` (a user's script, run
+    again from the top: without an ``if __name__ == "__main__":`` guard it would start
+    workers of its own, and so on). The child needs nothing from it (its target lives in
+    this module), so it gets :mod:`spincim.netlists._worker_main` instead.
+    """
+    from . import _worker_main
+
+    with _MAIN_LOCK:
+        saved = sys.modules.get("__main__")
+        sys.modules["__main__"] = _worker_main
+        try:
+            yield
+        finally:
+            if saved is None:
+                sys.modules.pop("__main__", None)
+            else:
+                sys.modules["__main__"] = saved
 
 
 class Worker:
@@ -542,7 +569,8 @@ class Worker:
         process = context.Process(target=_serve, args=(child, self.memory_limit_bytes),
                                   daemon=True,
                                   name="spincim-ngspice")
-        process.start()
+        with _own_main_module():
+            process.start()
         child.close()
         self._process, self._conn = process, parent
         return True
@@ -592,7 +620,7 @@ class Worker:
                 raise MemoryLimitError(f"ngspice worker exceeded its memory limit of "
                                       f"{self.memory_limit_bytes / 2**20:.0f} MiB during "
                                       f"{what}; worker killed", log=log) from None
-            raise SimulationError(f"ngspice worker died during {what} (exit code {code})",
+            raise WorkerDiedError(f"ngspice worker died during {what} (exit code {code})",
                                   log=log) from None
         if status == "error":
             raise payload

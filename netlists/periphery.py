@@ -32,7 +32,6 @@ from ..errors import ParameterError
 from . import array as arr
 from . import sense_amp as sa
 from . import spice_text as st
-from .cell import READ_W_MULT
 
 __all__ = [
     "DFF_CYCLES",
@@ -306,7 +305,7 @@ def wordline_bench(tech: Technology, n_cols: int, vdd_v: float, temp_k: float = 
     """Inverter driver (``Mdp``/``Mdn``, :func:`line_driver_mult`) into a word line of
     ``n_cols`` x :data:`array.PITCH_ALONG_ROW_F` F ending at ``far``.
 
-    Each column pitch carries a cell's read access gate (W = READ_W_MULT l_min). The
+    Each column pitch carries a cell's read access gate (W = tech.read_w_mult l_min). The
     input ``Vin`` is high (WL low), falls at :data:`LINE_T1_S` (WL asserted) and rises at
     :data:`LINE_T2_S` (deasserted), ``slew_s`` ramps.
     """
@@ -320,7 +319,7 @@ def wordline_bench(tech: Technology, n_cols: int, vdd_v: float, temp_k: float = 
     lines += rc_ladder(tech, "w", n_cols, arr.PITCH_ALONG_ROW_F, "far", "wl0",
                        lambda name, node, cells: st.mosfet(name, "0", node, "0", "0",
                                                            tech.nmos_model,
-                                                           w_m=cells * READ_W_MULT * l, l_m=l))
+                                                           w_m=cells * tech.read_w_mult * l, l_m=l))
     return st.circuit("spincim periphery word line",
                       [*lines, st.analysis_line(transient(LINE_STOP_S))])
 
@@ -329,7 +328,7 @@ def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
                   temp_k: float = 300.0, *, slew_s: float = SLEW_S) -> st.Netlist:
     """Bit line of ``n_rows`` x :data:`array.PITCH_ALONG_COL_F` F ending at ``far``.
 
-    Each row pitch carries a cell's (off) read access drain (W = READ_W_MULT l_min). An
+    Each row pitch carries a cell's (off) read access drain (W = tech.read_w_mult l_min). An
     NMOS switch ``Mpre`` (gate ``Vpre``, high from :data:`LINE_T1_S`) precharges the line
     from ``Vr`` = ``v_read_v`` (V); ``Mdis`` (gate ``Vdis``, high from :data:`LINE_T2_S`)
     discharges it to ground. Both of width :func:`line_driver_mult` l_min; gate edges
@@ -347,7 +346,7 @@ def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
     lines += rc_ladder(tech, "b", n_rows, arr.PITCH_ALONG_COL_F, "far", "bl0",
                        lambda name, node, cells: st.mosfet(name, node, "0", "0", "0",
                                                            tech.nmos_model,
-                                                           w_m=cells * READ_W_MULT * l, l_m=l))
+                                                           w_m=cells * tech.read_w_mult * l, l_m=l))
     return st.circuit("spincim periphery bit line",
                       [*lines, st.analysis_line(transient(LINE_STOP_S))])
 

@@ -1,9 +1,13 @@
 """The shipped PTM cards load in ngspice and give plausible Id-Vgs curves."""
 
+import dataclasses
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from spincim.devices.technology import TECHNOLOGIES, Technology, technology
+from spincim.devices.technology import SHIPPED, Technology, load_technology, technology
 from spincim.errors import ParameterError
 from spincim.netlists import ngspice as ng
 from spincim.netlists import spice_text as st
@@ -44,9 +48,9 @@ def id_vgs(worker, tech: Technology, polarity: str) -> tuple[np.ndarray, np.ndar
 
 @pytest.mark.ngspice
 @pytest.mark.parametrize("polarity", ["nmos", "pmos"])
-@pytest.mark.parametrize("name", sorted(TECHNOLOGIES))
+@pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_id_vgs_is_plausible(worker, name, polarity):
-    tech = TECHNOLOGIES[name]
+    tech = technology(name)
     vgs, i_d = id_vgs(worker, tech, polarity)
     assert vgs[0] == pytest.approx(0.0, abs=1e-12)
     assert vgs[-1] == pytest.approx(tech.vdd_v)
@@ -59,9 +63,57 @@ def test_id_vgs_is_plausible(worker, name, polarity):
 
 
 def test_technology_lookup_and_validation():
-    assert technology("45nm") is TECHNOLOGIES["45nm"]
+    assert technology("45nm") is technology("45nm")
     with pytest.raises(ParameterError, match="unknown technology"):
         technology("7nm")
-    for tech in TECHNOLOGIES.values():
+    for tech in map(technology, SHIPPED):
         assert tech.card_path.is_file()
         assert tech.sigma_vth_v(3 * tech.l_min_m, tech.l_min_m) > 0
+
+
+SHIPPED_45 = technology("45nm")
+
+
+def _write_tech(tmp_path, **changes):
+    """A copy of the shipped 45 nm technology file with ``changes`` (section.key = text)."""
+    text = Path(SHIPPED_45.source_file).read_text()
+    for dotted, line in changes.items():
+        key = dotted.split(".")[-1]
+        text = re.sub(rf"^{key} = .*$", line, text, count=1, flags=re.M)
+    path = tmp_path / "tech.toml"
+    path.write_text(text)
+    return path
+
+
+def test_technology_file_equal_to_shipped(tmp_path):
+    """A user file with the shipped content gives the same technology (but its source)."""
+    mine = load_technology(_write_tech(tmp_path))
+    assert dataclasses.replace(mine, source_file="") == \
+        dataclasses.replace(SHIPPED_45, source_file="")
+    assert technology(str(tmp_path / "tech.toml")) == mine
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"nmos_model": 'nmos_model = "nmos99"'}, "technology.card.nmos_model"),
+    ({"path": 'path = "missing.lib"'}, "technology.card.path"),
+    ({"vdd_v": "vdd_v = 1000.0"}, "technology.vdd_v"),
+    ({"node_m": 'node_m = "45n"'}, "technology.node_m"),
+    ({"read_w_mult": "read_w_mult = -3.0"}, "technology.sizing.read_w_mult"),
+    ({"name": 'name = "x;shell"'}, "technology.name"),
+])
+def test_technology_file_errors_name_the_key(tmp_path, change, field):
+    with pytest.raises(ParameterError) as info:
+        load_technology(_write_tech(tmp_path, **change))
+    assert info.value.field == field
+
+
+def test_technology_file_unknown_key_and_user_card(tmp_path):
+    path = _write_tech(tmp_path)
+    path.write_text(path.read_text() + "\n[extra]\nx = 1\n")
+    with pytest.raises(ParameterError, match="unknown key"):
+        load_technology(path)
+    card = tmp_path / "cards" / "my.lib"
+    card.parent.mkdir()
+    card.write_text(SHIPPED_45.card_path.read_text())
+    tech = load_technology(_write_tech(tmp_path, path='path = "cards/my.lib"'))
+    assert tech.card_path == card.resolve() and tech.nmos_model == "nmos45"

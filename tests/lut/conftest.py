@@ -55,3 +55,11 @@ def lut() -> Lut:
 def make_lut():
     """The builder itself, for variants (``make_lut(technology=..., scale=...)``)."""
     return synthetic_lut
+
+
+@pytest.fixture(scope="session")
+def quick45():
+    """One quick ngspice build of the shipped 45 nm node, shared by the LUT tests."""
+    from spincim.lut import build
+
+    return build.build("45nm", quick=True, seed=3)

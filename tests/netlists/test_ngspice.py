@@ -10,7 +10,7 @@ import threading
 import numpy as np
 import pytest
 
-from spincim.devices.technology import TECHNOLOGIES
+from spincim.devices.technology import technology
 from spincim.errors import ConvergenceError, ParameterError, SimulationError, SimulationTimeout
 from spincim.characterize.executor import LocalExecutor
 from spincim.netlists import ngspice as ng
@@ -18,7 +18,7 @@ from spincim.netlists import spice_text as st
 
 pytestmark = pytest.mark.ngspice
 
-TECH = TECHNOLOGIES["45nm"]
+TECH = technology("45nm")
 
 
 def divider(r1_ohm=1e3, r2_ohm=3e3, v=1.0, analysis_line=None):
