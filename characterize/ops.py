@@ -77,10 +77,12 @@ WRITE_N_ROWS = 4
 
 # ----------------------------------------------------------------------------- axes, power
 def vdd_axis(tech: Technology, quick: bool, vdd_values=None) -> AxisSpec:
-    """``vdd_v``: nominal and +-10 % (nominal only when ``quick``)."""
+    """``vdd_v``: ``vdd_values`` or nominal and +-10 %; only the nominal when ``quick``."""
     nom = tech.vdd_v
-    if vdd_values is None:
-        vdd_values = (nom,) if quick else (0.9 * nom, nom, 1.1 * nom)
+    if quick:
+        vdd_values = (nom,)
+    elif vdd_values is None:
+        vdd_values = (0.9 * nom, nom, 1.1 * nom)
     vals = tuple(sorted(round(float(v), 9) for v in vdd_values))
     return AxisSpec("vdd_v", vals, "V", nominal=nom)
 

@@ -245,8 +245,8 @@ def gate_ops(tech_name: str | Technology, *, vdd_values: Sequence[float] | None 
     unknown = set(ops) - set(_GATES)
     if unknown:
         raise ParameterError("ops", f"unknown gates {sorted(unknown)}; choose from {list(_GATES)}")
-    if quick:
-        vdds, temps = (tech.vdd_v,), (300.0,)
+    if quick:  # the nominal corner, as ops.vdd_axis / ops.temperature_axis
+        vdds, temps = (tech.vdd_v,), tuple(sorted(float(t) for t in temperatures_k))[:1]
     else:
         vdds = tuple(sorted(round(float(v), 9) for v in (
             vdd_values if vdd_values is not None
