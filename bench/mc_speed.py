@@ -95,7 +95,7 @@ def _naive_worker(args) -> tuple[np.ndarray, float, int]:
     ng.exec_command("set num_threads=1")  # as the engine does; 2 OpenMP threads otherwise
     tech = setup.tech
     l_m = tech.l_min_m
-    w_m = setup.w_read_mult * l_m
+    w_m = setup.read_w_mult * l_m
     vh = setup.device.mtj.v_half_v
     refs = sm.reference_resistances(setup)
     layout = cell_layout(setup)
