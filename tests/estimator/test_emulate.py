@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import signal, stats
 
 from spincim.estimator.emulate import (conv_direct, corn_majority_mismatch, imce_conv,
                                        majority9, majority_tree_eval, maxpool_numpy,
@@ -47,11 +48,34 @@ def test_emulated_ops_equal_mapping(w, i):
         assert ops[op] == mapped[op], op
 
 
+def _majority_by_counting(pattern) -> int:
+    """Reference majority with ties -> 1, by counting ones and zeros one by one in Python."""
+    ones = sum(1 for b in pattern if b == 1)
+    zeros = sum(1 for b in pattern if b == 0)
+    assert ones + zeros == len(pattern)
+    return 1 if ones >= zeros else 0
+
+
 def test_majority9_all_512_patterns():
+    """The driver's '>= 5 of 9 on' against two references that share no code with it: the
+    median of the sorted bits (majority of an odd count) and a one-by-one count."""
     pats = np.array(list(itertools.product((0, 1), repeat=9)), dtype=np.uint8)
     assert pats.shape == (512, 9)
-    assert np.array_equal(majority9(pats), sign_popcount(pats))
-    assert np.array_equal(majority_tree_eval(pats)[0], sign_popcount(pats))
+    median = np.array([sorted(p.tolist())[4] for p in pats], dtype=np.uint8)
+    counted = np.array([_majority_by_counting(p.tolist()) for p in pats], dtype=np.uint8)
+    assert np.array_equal(median, counted)
+    assert median.sum() == 256                    # a fair split: C(9,5)+...+C(9,9) = 256
+    assert np.array_equal(majority9(pats), median)
+    assert np.array_equal(sign_popcount(pats), median)
+    assert np.array_equal(majority_tree_eval(pats)[0], median)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 8, 10])
+def test_sign_popcount_ties_go_to_one(n):
+    """Every pattern of n bits, even n included (a tie is sign(0) = +1, i.e. bit 1)."""
+    pats = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.uint8)
+    want = np.array([_majority_by_counting(p.tolist()) for p in pats], dtype=np.uint8)
+    assert np.array_equal(sign_popcount(pats), want)
 
 
 @settings(max_examples=200, deadline=None)
@@ -66,7 +90,7 @@ def test_majority9_is_sign_of_xnor_sum(vals):
 def test_padded_group_is_exact_majority(bits):
     b = np.array(bits, dtype=np.uint8)
     out, writes = majority_tree_eval(b)
-    assert writes == 1 and out == sign_popcount(b)
+    assert writes == 1 and out == _majority_by_counting(bits)
 
 
 @settings(max_examples=50, deadline=None)
@@ -77,11 +101,74 @@ def test_tree_write_count(n):
     assert writes == sum(majority_tree(n))
 
 
-def test_tree_mismatch_is_measured_and_nonzero():
-    r = corn_majority_mismatch(samples=2000, seed=1, layers=["conv2", "fc2"])
-    assert set(r) == {"conv2", "fc2"}
-    for v in r.values():
-        assert 0.2 < v["rate"] < 0.5          # the hierarchical tree is not sign(popcount)
+@pytest.mark.parametrize("n,writes", [(1, 1), (9, 1), (10, 3), (81, 10), (82, 13),
+                                      (1152, 128 + 15 + 2 + 1)])
+def test_tree_write_count_by_hand(n, writes):
+    """ceil(n/9) writes per level until one bit is left, counted by hand."""
+    assert majority_tree_eval(np.ones(n, dtype=np.uint8))[1] == writes
+
+
+def _tree_mismatch_probability(window: int) -> float:
+    """Exact P(tree != sign(popcount)) for ``window`` independent fair bits.
+
+    Dynamic programming over the tree of :func:`majority_tree_eval` as documented (groups
+    of 9 consecutive elements per level, a short last group deciding the majority of its
+    real elements with ties -> 1): each element carries the joint distribution of
+    (popcount of the raw bits under it, its output bit). Shares no code with the emulator.
+    """
+    leaf = np.zeros((2, 2))
+    leaf[0, 0] = leaf[1, 1] = 0.5                 # (popcount, output) of one raw bit
+    level = [leaf] * window
+    while len(level) > 1:
+        nxt = []
+        for start in range(0, len(level), 9):
+            group = level[start:start + 9]
+            joint = np.ones((1, 1))               # (popcount, number of ones in the group)
+            for element in group:
+                joint = signal.convolve2d(joint, element)
+            out = np.zeros((joint.shape[0], 2))
+            for ones in range(joint.shape[1]):
+                out[:, 1 if 2 * ones >= len(group) else 0] += joint[:, ones]
+            nxt.append(out)
+        level = nxt
+    final = level[0]
+    k = np.arange(final.shape[0])
+    correct = (2 * k >= window).astype(int)
+    return float(final[k, 1 - correct].sum())
+
+
+def test_mismatch_probability_reference_by_enumeration():
+    """The dynamic program against brute force over all 2^n patterns for small windows."""
+    for n in (10, 11, 13, 16):
+        pats = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.uint8)
+        tree = np.array([_majority_by_counting(
+            [_majority_by_counting(p[i:i + 9].tolist()) for i in range(0, n, 9)])
+            for p in pats])
+        brute = np.mean(tree != np.array([_majority_by_counting(p.tolist()) for p in pats]))
+        assert _tree_mismatch_probability(n) == pytest.approx(brute, abs=1e-12), n
+
+
+def test_tree_mismatch_rate_matches_exact_probability():
+    """Measured mismatch count within its binomial interval around the exact probability.
+
+    The XNOR bits are independent fair bits (random inputs XOR random weights), so each
+    sample mismatches with the probability of :func:`_tree_mismatch_probability`. Conv layers
+    only: samples there are (pixel, channel) pairs that almost never repeat, so the count is
+    binomial (an FC layer has one input vector and repeats channels). The interval is wide
+    (1e-4 two-sided) for the weak dependence of overlapping windows that share a weight row,
+    and the test checks it still excludes half and twice the probability.
+    """
+    samples = 2000
+    r = corn_majority_mismatch(samples=samples, seed=1, layers=["conv2", "conv6"])
+    assert set(r) == {"conv2", "conv6"}
+    for name, v in r.items():
+        p = _tree_mismatch_probability(v["window"])
+        lo, hi = stats.binom.interval(1 - 1e-4, samples, p)
+        assert lo <= v["mismatches"] <= hi, (name, v["mismatches"], samples * p)
+        assert hi < samples * 2 * p and lo > samples * p / 2   # a 2x error cannot pass
+        p_tie = stats.binom.pmf(v["window"] // 2, v["window"], 0.5)
+        lo, hi = stats.binom.interval(1 - 1e-4, samples, p_tie)
+        assert lo <= v["ties"] <= hi, (name, v["ties"], samples * p_tie)
 
 
 @pytest.mark.parametrize("seed", range(5))
