@@ -166,10 +166,6 @@ def test_thermal_equipartition_cmtj_heun_and_spincim(device):
     assert my2_spincim == pytest.approx(my2_exact, rel=0.03)
     assert mz2_spincim == pytest.approx(mz2_exact, rel=0.03)
     assert my2_spincim == pytest.approx(my2_cmtj, rel=0.12)
-    print(f"<m_y^2>: exact {my2_exact:.5f}, harmonic {my2_harmonic:.5f}, "
-          f"cmtj Heun {my2_cmtj:.5f} +- {np.std(per_run, ddof=1) / math.sqrt(len(per_run)):.5f}, "
-          f"spincim {my2_spincim:.5f}; <m_z^2>: exact {mz2_exact:.3e}, "
-          f"cmtj {np.mean(mz2):.3e}, spincim {mz2_spincim:.3e}")
 
 
 # --------------------------------------------------------------------------- 300 K
@@ -203,8 +199,6 @@ def test_300k_switching_probability_matches_cmtj(device):
     for f, p1, p2 in zip(factors, p_spincim, p_cmtj):
         sigma = math.sqrt(p1 * (1 - p1) / n_spincim + p2 * (1 - p2) / n_cmtj)
         report.append((f, p1, p2, sigma))
-        print(f"I = {f:.2f} Ic0: P_sw spincim {p1:.4f} (n={n_spincim}), "
-              f"cmtj {p2:.4f} (n={n_cmtj}), sigma {sigma:.4f}")
     for f, p1, p2, sigma in report:
         assert abs(p1 - p2) < 3 * sigma + 0.01, report
     # the three currents span the transition (DESIGN.md §3: 50 % near 1.12 Ic0)
