@@ -82,3 +82,80 @@ def test_bad_arguments():
     with pytest.raises(ParameterError):
         map_corn("alexnet")          # 3x3 max-pool cannot be a [11110] threshold write
     assert map_network(NETWORKS["mnist"], "imc-dpu").arch == "imc-dpu"
+
+
+# ----------------------------------------------------------------- found by mutation testing
+def test_imce_configurations_are_the_papers():
+    # IMCE V-A evaluates W:I = 1:1, 1:2, 1:3, 1:4 and 2:2 (the report iterates these)
+    assert IMCE_CONFIGS == ((1, 1), (1, 2), (1, 3), (1, 4), (2, 2))
+
+
+def test_layer_ops_are_frozen_and_absent_ops_count_zero():
+    import dataclasses
+    layer = map_imce("svhn").layer("conv1")
+    assert layer["majority_program"] == 0 and layer["and2"] > 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        layer.where = "host"
+
+
+def test_mapping_table_has_every_op_with_zero_where_absent():
+    m = map_imce("svhn")
+    table = m.table()
+    assert [row["layer"] for row in table] == [l.layer for l in m.layers]
+    keys = set().union(*(l.ops for l in m.layers))
+    for row, layer in zip(table, m.layers):
+        assert row["where"] == layer.where
+        assert set(row) == {"layer", "where", *keys}
+        for k in keys:
+            assert row[k] == layer.ops.get(k, 0)
+    assert table[0]["and2"] == 0          # conv0 runs on the host
+
+
+def test_where_and_kind_of_every_layer():
+    """The estimator dispatches on ``where``: each architecture's layers by hand."""
+    imce = map_imce("svhn", edge=4)
+    assert imce.config == {"w_bits": 1, "i_bits": 1, "edge": 4}
+    assert imce.layer("conv0").where == "array" and imce.layer("fc1").where == "array"
+    assert imce.layer("pool0").where == "dpu" and imce.layer("pool0").kind == "pool"
+    assert map_imce("svhn").layer("conv0").where == "host"
+    corn = map_corn("cifar10-bnn")
+    assert [corn.layer(n).where for n in ("conv1", "conv2", "pool1", "fc3")] == [
+        "host", "array+buffer", "buffer", "array+host"]
+    assert corn.layer("pool1").kind == "pool" and corn.layer("fc1").kind == "fc"
+    dpu = map_dpu("cifar10-bnn")
+    assert [dpu.layer(n).where for n in ("conv1", "conv2", "pool1", "fc3")] == [
+        "host", "array+dpu", "dpu", "array+dpu"]
+
+
+def test_corn_buffer_counts_by_hand():
+    """conv2 (N = 1152): tree [128, 15, 2, 1] = 146 majority writes per output bit, each
+    with its PRESET and read-out; 56 drivers per 512-bit row give ceil(128/56) + 1 + 1 + 1
+    = 6 row-write steps per output bit."""
+    outs = 32 * 32 * 128
+    layer = map_corn("cifar10-bnn").layer("conv2")
+    assert layer["preset"] == layer["buffer_read"] == outs * 146
+    assert layer["buffer_row_writes"] == outs * 6
+    assert layer["pe_row_reads"] == outs * 3            # ceil(1152 / 512)
+    assert layer["weight_write"] == 128 * 1152 and layer["write"] == 32 * 32 * 1152
+    assert layer["norm_bin"] == outs
+
+
+def test_dpu_counts_by_hand():
+    m = map_dpu("cifar10-bnn")
+    pool = m.layer("pool1")                              # 2x2 max-pool to 128 x 16 x 16
+    outs = 128 * 16 * 16
+    assert pool.ops == {"read": 4 * outs, "compare": 3 * outs, "write": outs}
+    conv = m.layer("conv3")                              # 16x16, 128 -> 256, N = 1152
+    assert conv["weight_write"] == 256 * 1152
+    assert conv["write"] == 16 * 16 * 1152 + 16 * 16 * 256
+    assert conv["norm_bin"] == 16 * 16 * 256
+    assert "norm_bin" not in m.layer("fc3").ops          # class scores stay integers
+
+
+def test_bad_arguments_name_the_field():
+    with pytest.raises(ParameterError, match=r"must be an integer in \[1, 16\], got 0") as info:
+        map_imce("svhn", 0, 1)
+    assert info.value.field == "w_bits"
+    with pytest.raises(ParameterError) as info:
+        map_network("svhn", "gpu")
+    assert info.value.field == "arch"
