@@ -273,9 +273,13 @@ def cmd_netlist_export(args) -> int:
     from pathlib import Path
     from .netlists import export as E
     out = Path(args.out)
-    if not out.parent.is_dir():
+    try:
+        parent_ok, is_dir = out.parent.is_dir(), out.is_dir()
+    except OSError as exc:   # e.g. a name longer than the file system allows
+        raise _UsageError(f"--out: cannot write {str(out)!r}: {exc.strerror or exc}") from None
+    if not parent_ok:
         raise _UsageError(f"--out: directory {str(out.parent)!r} does not exist")
-    if out.is_dir():
+    if is_dir:
         raise _UsageError(f"--out: {str(out)!r} is a directory")
     kwargs = {}
     if args.kind == "driver":
@@ -285,7 +289,10 @@ def cmd_netlist_export(args) -> int:
             from .netlists import write_driver as W
             kwargs["device"] = driver.calibrate_buffer_device(cfg=W.PROGRAM_ONLY)
     exp = E.export(args.kind, **kwargs)
-    E.write(exp, out)
+    try:
+        E.write(exp, out)
+    except OSError as exc:
+        raise _UsageError(f"--out: cannot write {str(out)!r}: {exc.strerror or exc}") from None
     data = out.read_bytes()
     result = {"kind": exp.kind, "path": str(out.resolve()),
               "sha256": hashlib.sha256(data).hexdigest(), "lines": exp.lines,
@@ -769,7 +776,10 @@ def _estimate_sweep(args) -> int:
 
 
 def cmd_report_paper(args) -> int:
+    from pathlib import Path
     from .estimator import report
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise _UsageError(f"--out must be a directory, got the file {args.out!r}")
     path = report.paper_report(args.out)
     if args.json:
         emit_json({"report": str(path)})

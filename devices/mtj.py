@@ -10,7 +10,8 @@ Conventions (used everywhere in spincim):
   writes AP -> P;
 * SI units everywhere; field names carry the unit.
 
-Every default carries its source. DESIGN.md §3 of the project holds the worked set.
+Every default carries its source; docs/physics.md (section 7) lists them with full
+references, and the quantities derived from the default set.
 """
 
 from __future__ import annotations
@@ -61,11 +62,13 @@ def _check_finite(obj, names: tuple[str, ...], prefix: str) -> None:
 class MtjParams:
     """Free layer and MgO barrier of the in-plane SOT-MTJ (shape: ellipse along x)."""
 
-    ms_a_per_m: float = _src(1.1e6, "CoFeB saturation magnetization; DESIGN.md §3 default set", "A/m")
-    t_free_m: float = _src(1.8e-9, "free-layer thickness; DESIGN.md §3 default set", "m")
-    length_m: float = _src(120e-9, "ellipse long axis (easy axis x); DESIGN.md §3 default set", "m")
-    width_m: float = _src(40e-9, "ellipse short axis (y); DESIGN.md §3 default set", "m")
-    alpha: float = _src(0.01, "Gilbert damping; DESIGN.md §3 default set", "1")
+    ms_a_per_m: float = _src(1.1e6,
+        "CoFeB saturation magnetization; default set (docs/physics.md)", "A/m")
+    t_free_m: float = _src(1.8e-9, "free-layer thickness; default set (docs/physics.md)", "m")
+    length_m: float = _src(120e-9,
+        "ellipse long axis (easy axis x); default set (docs/physics.md)", "m")
+    width_m: float = _src(40e-9, "ellipse short axis (y); default set (docs/physics.md)", "m")
+    alpha: float = _src(0.01, "Gilbert damping; default set (docs/physics.md)", "1")
     hk_intrinsic_a_per_m: float = _src(0.0,
         "uniaxial (x) anisotropy field beyond shape anisotropy; 0 = shape only", "A/m")
     ra_ohm_m2: float = _src(10e-12,
@@ -102,11 +105,12 @@ class ShmParams:
         "beta-W, 260 uOhm cm (Pai et al., APL 101, 122404, 2012)", "Ohm m")
     theta_sh: float = _src(0.30, "spin Hall angle of beta-W, 0.30 (Pai et al., APL 101, 122404, 2012)",
                            "1")
-    length_m: float = _src(150e-9, "strip length along the current (y); DESIGN.md §3 default set", "m")
-    width_m: float = _src(150e-9, "strip width (x); DESIGN.md §3 default set", "m")
-    thickness_m: float = _src(4e-9, "strip thickness; DESIGN.md §3 default set", "m")
+    length_m: float = _src(150e-9,
+        "strip length along the current (y); default set (docs/physics.md)", "m")
+    width_m: float = _src(150e-9, "strip width (x); default set (docs/physics.md)", "m")
+    thickness_m: float = _src(4e-9, "strip thickness; default set (docs/physics.md)", "m")
     fl_ratio: float = _src(0.0,
-        "field-like / damping-like SOT ratio; 0 = damping-like only (DESIGN.md §3 set)", "1")
+        "field-like / damping-like SOT ratio; 0 = damping-like only (docs/physics.md)", "1")
 
     def __post_init__(self) -> None:
         self.validate()
@@ -216,8 +220,9 @@ def critical_current_density_a_per_m2(device: SotDevice) -> float:
 
     Jc0 = (2e/hbar) (mu0 Ms t_F / theta_SH) alpha (Hk + M_eff/2),
     M_eff = (Nz - Ny) Ms, the macrospin instability threshold of the +x state
-    (Liu, Pai, Ralph, Buhrman, PRL 109, 096602 (2012), Eq. 2; equivalently
-    alpha (H_y + H_z)/2 with the two transverse stiffness fields).
+    (Liu, Pai, Li, Tseng, Ralph, Buhrman, Science 336, 555 (2012); equivalently
+    alpha (H_y + H_z)/2 with the two transverse stiffness fields, derived in
+    docs/physics.md, section 4).
     """
     mtj, shm = device.mtj, device.shm
     kx, ky, kz = stiffness_fields_a_per_m(mtj)

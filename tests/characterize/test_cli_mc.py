@@ -51,3 +51,7 @@ def test_mc_importance_model_json(capsys):
         assert 0 < d["p_fail"] < 1e-3
         assert d["ci95"][0] <= d["p_fail"] <= d["ci95"][1]
         assert set(d["states"]) == {"00", "01", "10", "11"}
+        # a read of a uniformly random pattern: the mean over the four stored patterns
+        per_state = [s["p_fail"] for s in d["states"].values()]
+        assert d["p_fail"] == pytest.approx(sum(per_state) / 4, rel=1e-12)
+        assert d["p_fail_max"] == max(per_state)

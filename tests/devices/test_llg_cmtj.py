@@ -1,6 +1,6 @@
 """spincim's LLGS against cmtj, an independent C++ macrospin solver (PyPI ``cmtj``).
 
-Both solvers get the same device (DESIGN.md §3 default set) and the same physical
+Both solvers get the same device (the default set of docs/physics.md) and the same physical
 constants. The cmtj setup, checked against cmtj's ``core/junction.hpp``:
 
 * ``Ms`` is passed in tesla (mu0 Ms): cmtj's demag field is ``N m Ms / mu0`` (A/m), its
@@ -14,7 +14,7 @@ constants. The cmtj setup, checked against cmtj's ``core/junction.hpp``:
   the Gilbert-form field ``H_DL (m x p)``: spincim's sigma = -x, so the "reference
   layer" ``p`` is ``CVector(-1, 0, 0)``;
 * ``SolverMode.Heun`` (stochastic Heun, Stratonovich); ``EulerHeun`` over-heats the
-  thermal field ~3x (DESIGN.md §5; also seen here);
+  thermal field ~3x (seen here);
 * cmtj logs the state after step ``i`` with time ``i dt``: a switching time is the first
   logged time with ``m_x <= -0.9`` plus ``dt``;
 * cmtj's gyromagnetic ratio (220880 m/(A s)) and mu0 (12.566e-7) are set to spincim's
@@ -134,7 +134,7 @@ def test_thermal_equipartition_cmtj_heun_and_spincim(device):
     """No current, 300 K: <m_y^2> of both solvers against the Boltzmann value.
 
     cmtj: 40 trajectories x 50 ns (after 5 ns burn-in, ~6 relaxation times), statistical
-    error ~3 %; tolerance 12 % (cmtj's EulerHeun gives ~3.2x, DESIGN.md §5 says 3.5x).
+    error ~3 %; tolerance 12 % (cmtj's EulerHeun gives ~3.2x).
     spincim: 4000 spins x 10 ns, error < 1 %; tolerance 3 %.
     """
     t_k = 300.0
@@ -166,10 +166,6 @@ def test_thermal_equipartition_cmtj_heun_and_spincim(device):
     assert my2_spincim == pytest.approx(my2_exact, rel=0.03)
     assert mz2_spincim == pytest.approx(mz2_exact, rel=0.03)
     assert my2_spincim == pytest.approx(my2_cmtj, rel=0.12)
-    print(f"<m_y^2>: exact {my2_exact:.5f}, harmonic {my2_harmonic:.5f}, "
-          f"cmtj Heun {my2_cmtj:.5f} +- {np.std(per_run, ddof=1) / math.sqrt(len(per_run)):.5f}, "
-          f"spincim {my2_spincim:.5f}; <m_z^2>: exact {mz2_exact:.3e}, "
-          f"cmtj {np.mean(mz2):.3e}, spincim {mz2_spincim:.3e}")
 
 
 # --------------------------------------------------------------------------- 300 K
@@ -203,9 +199,7 @@ def test_300k_switching_probability_matches_cmtj(device):
     for f, p1, p2 in zip(factors, p_spincim, p_cmtj):
         sigma = math.sqrt(p1 * (1 - p1) / n_spincim + p2 * (1 - p2) / n_cmtj)
         report.append((f, p1, p2, sigma))
-        print(f"I = {f:.2f} Ic0: P_sw spincim {p1:.4f} (n={n_spincim}), "
-              f"cmtj {p2:.4f} (n={n_cmtj}), sigma {sigma:.4f}")
     for f, p1, p2, sigma in report:
         assert abs(p1 - p2) < 3 * sigma + 0.01, report
-    # the three currents span the transition (DESIGN.md §3: 50 % near 1.12 Ic0)
+    # the three currents span the transition (50 % near 1.12 Ic0)
     assert p_spincim[0] < 0.3 < p_spincim[1] < 0.7 < p_spincim[2]

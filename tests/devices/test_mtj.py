@@ -17,7 +17,7 @@ KB = 1.380649e-23
 
 def test_delta_and_ic0_by_hand(device):
     # default set: Ms 1.1e6 A/m, 120 x 40 x 1.8 nm ellipse, alpha 0.01, theta 0.3,
-    # SHM 150 nm x 4 nm; demag factors of that ellipsoid from DESIGN.md §3
+    # SHM 150 nm x 4 nm; demag factors of that ellipsoid (docs/physics.md, section 7)
     nx, ny, nz = 0.00774, 0.04022, 0.95204
     ms, t, alpha, theta = 1.1e6, 1.8e-9, 0.01, 0.30
     vol = math.pi / 4 * 120e-9 * 40e-9 * t
@@ -29,7 +29,7 @@ def test_delta_and_ic0_by_hand(device):
     assert M.thermal_stability(device) == pytest.approx(delta, rel=2e-3)
     assert M.critical_current_density_a_per_m2(device) == pytest.approx(jc0, rel=2e-3)
     assert M.critical_current_a(device) == pytest.approx(ic0, rel=2e-3)
-    # DESIGN.md §3 worked numbers
+    # the worked numbers of docs/physics.md, section 7
     assert delta == pytest.approx(40.5, abs=0.1)
     assert ic0 == pytest.approx(81e-6, rel=0.01)
 
@@ -115,3 +115,42 @@ def test_errors_pickle():
     assert e.field == "mtj.alpha" and str(e) == "mtj.alpha: bad"
     c = pickle.loads(pickle.dumps(ConvergenceError("no", where="node n1", log="x")))
     assert isinstance(c, ConvergenceError) and c.where == "node n1" and c.log == "x"
+
+
+# ----------------------------------------------------------------- found by mutation testing
+def test_parameters_are_keyword_only():
+    with pytest.raises(TypeError):
+        M.MtjParams(1.1e6)
+    with pytest.raises(TypeError):
+        M.ShmParams(260e-8)
+
+
+def test_free_layer_as_thick_as_wide_is_refused():
+    with pytest.raises(ParameterError) as err:
+        M.MtjParams(t_free_m=40e-9, width_m=40e-9, length_m=120e-9)
+    assert err.value.field == "mtj.t_free_m"
+    M.MtjParams(t_free_m=39e-9, width_m=40e-9)          # just thinner: accepted
+
+
+def test_validation_messages_state_the_rule():
+    with pytest.raises(ParameterError) as err:
+        M.MtjParams(ms_a_per_m=-1.0)
+    assert err.value.message == "must be finite and > 0, got -1.0"
+    with pytest.raises(ParameterError) as err:
+        M.SotDevice(shm=M.MtjParams())
+    assert (err.value.field, err.value.message) == ("shm", "must be a ShmParams")
+
+
+_UNIT_OF_SUFFIX = {"_a_per_m": "A/m", "_ohm_m2": "Ohm m^2", "_ohm_m": "Ohm m", "_m": "m",
+                   "_v": "V"}
+
+
+@pytest.mark.parametrize("cls", [M.MtjParams, M.ShmParams])
+def test_every_default_has_a_source_and_the_unit_of_its_name(cls):
+    import dataclasses
+    for f in dataclasses.fields(cls):
+        assert f.metadata["source"], f.name
+        suffix = next((s for s in _UNIT_OF_SUFFIX if f.name.endswith(s)), None)
+        want = _UNIT_OF_SUFFIX[suffix] if suffix else "1"     # alpha, tmr0, theta_sh, ratios
+        assert f.metadata["unit"] == want, f.name
+        assert "DESIGN" not in f.metadata["source"] and "shared" not in f.metadata["source"]

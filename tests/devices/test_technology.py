@@ -14,9 +14,10 @@ from spincim.netlists import spice_text as st
 
 # Measured when the cards were added (ngspice 39, 27 C, W = 3 L, |Vds| = VDD; see the card
 # headers): nmos45 1278, pmos45 910, nmos22 1269, pmos22 875 uA/um. Published PTM HP
-# figures are of this magnitude; the bounds only catch a card that loads wrongly
-# (e.g. lengths read as milli-metres, or a model falling back to defaults).
-ION_UA_PER_UM = {"nmos": (800.0, 2000.0), "pmos": (400.0, 1500.0)}
+# figures are of this magnitude; the bounds catch a card that loads wrongly (e.g. lengths
+# read as milli-metres, or a model falling back to defaults) and are set so that half and
+# twice each card's value fall outside (pmos22: 437 < 500, pmos45: 1820 > 1500).
+ION_UA_PER_UM = {"nmos": (800.0, 2000.0), "pmos": (500.0, 1500.0)}
 POINTS = 41
 
 

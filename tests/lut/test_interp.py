@@ -146,3 +146,87 @@ def test_multilinear_function_is_interpolated_exactly(case):
 def _provenance():
     from spincim.lut.schema import make_provenance
     return make_provenance(parameters={}, seed=0, command_line="", created_utc="")
+
+
+# ----------------------------------------------------------------- found by mutation testing
+def _one_op_lut(axis: Axis, energy) -> Lut:
+    """A LUT with one op over ``axis`` (energy as given, latency 1 s everywhere)."""
+    energy = np.asarray(energy, dtype=float)
+    return Lut("t", {axis.name: axis}, {"op": OpTable("op", (axis.name,), energy,
+                                                       np.ones_like(energy))},
+               provenance=_provenance())
+
+
+def test_two_point_axis_is_interpolated():
+    lut = _one_op_lut(Axis("vdd_v", [0.8, 1.0], "V"), [2.0, 4.0])
+    assert value(lut, "op", "energy_j", vdd_v=0.85) == pytest.approx(2.5, rel=1e-12)
+
+
+def test_two_point_integer_axis_needs_a_grid_value():
+    lut = _one_op_lut(Axis("n_on", [0, 1], "1", integer=True), [1.0, 3.0])
+    assert value(lut, "op", "energy_j", n_on=1) == 3.0
+    with pytest.raises(ParameterError, match="not a grid value"):
+        value(lut, "op", "energy_j", n_on=0.5)
+
+
+def test_one_point_integer_axis_is_constant_with_extrapolate():
+    lut = _one_op_lut(Axis("n_on", [3], "1", integer=True), [7.0])
+    assert value(lut, "op", "energy_j", n_on=3) == 7.0
+    assert value(lut, "op", "energy_j", n_on=5, extrapolate=True) == 7.0
+    with pytest.raises(ParameterError, match="outside the LUT grid 3 1"):
+        value(lut, "op", "energy_j", n_on=5)
+
+
+def test_edge_slack_is_relative_to_the_axis():
+    """Within 1e-12 of the span (or of |values|) a coordinate snaps onto the edge; beyond
+    it is outside. Tiny SI values (ns) get a tiny slack, not a huge one."""
+    lut = _one_op_lut(Axis("x", [100.0, 101.0], "1"), [1.0, 2.0])
+    assert value(lut, "op", "energy_j", x=101.0 + 0.5e-10) == 2.0   # slack 1.01e-10
+    with pytest.raises(ParameterError, match="outside"):
+        value(lut, "op", "energy_j", x=101.0 + 1.5e-10)
+    tiny = _one_op_lut(Axis("t_s", [1e-9, 2e-9], "s"), [1.0, 2.0])
+    with pytest.raises(ParameterError, match="outside"):
+        value(tiny, "op", "energy_j", t_s=2.1e-9)
+
+
+def test_non_numbers_are_refused(lut):
+    for bad in ("1.0", [1.0], True):
+        with pytest.raises(ParameterError, match="is not a number") as info:
+            value(lut, "read", "energy_j", vdd_v=bad, rows=128)
+        assert info.value.field == "vdd_v"
+
+
+def test_error_messages_name_the_field_and_list_the_choices(lut):
+    with pytest.raises(LutError) as info:
+        value(lut, "xnor", "energy_j")
+    assert info.value.message == "no op 'xnor' (ops: cell_read, leak, majority, read)"
+    with pytest.raises(ParameterError) as info:
+        value(lut, "read", "power_w", rows=128)
+    assert (info.value.field, info.value.message) == (
+        "quantity", "'power_w' is not one of energy_j, latency_s")
+    with pytest.raises(ParameterError) as info:
+        value(lut, "read", "energy_j", rows=128, vdd=1.0)
+    assert (info.value.field, info.value.message) == (
+        "vdd", "not an axis of this LUT (axes: cols, n_on, rows, temperature_k, vdd_v)")
+    with pytest.raises(ParameterError) as info:
+        value(lut, "read", "energy_j")
+    assert (info.value.field, info.value.message) == (
+        "rows", "op 'read' needs a rows coordinate (1): the axis has no nominal value")
+    with pytest.raises(ParameterError) as info:
+        value(lut, "read", "energy_j", rows=np.inf)
+    assert info.value.message == "inf is not finite"
+    empty = Lut("t", {}, {}, provenance=_provenance())
+    with pytest.raises(LutError, match=r"\(ops: none\)"):
+        value(empty, "read", "energy_j")
+    with pytest.raises(ParameterError, match=r"\(axes: none\)"):
+        value(Lut("t", {}, {"op": OpTable("op", (), 1.0, 1.0)}, provenance=_provenance()),
+              "op", "energy_j", y=1.0)
+
+
+@pytest.mark.parametrize("n,shown", [(8, "0, 1, 2, 3, 4, 5, 6, 7)"),
+                                     (9, "0, 1, 2, 3, 4, 5, 6, 7, ...)")])
+def test_integer_axis_message_shows_at_most_eight_values(n, shown):
+    lut = _one_op_lut(Axis("n_on", np.arange(n), "1", integer=True), np.arange(n))
+    with pytest.raises(ParameterError) as info:
+        value(lut, "op", "energy_j", n_on=0.5)
+    assert info.value.message.endswith(f"values {shown}")

@@ -4,7 +4,8 @@ import pytest
 
 from spincim import cli
 from spincim.devices import mtj as M
-from spincim.lut import nvsim, schema
+from spincim.lut import io as lut_io
+from spincim.lut import nvsim, schema, summary
 from spincim.errors import LutError
 
 
@@ -49,5 +50,11 @@ def test_cli_exports_shipped_lut(tmp_path, capsys):
                      str(out)]) == 0
     back = nvsim.parse_cell_text(out.read_text())
     assert back["MemCellType"] == "MRAM"
-    assert 0 < back["min_sense_voltage_v"] < 0.1
-    assert back["reset_pulse_s"] > 1e-9
+    shipped = lut_io.read_lut(path)
+    nominal = summary.nominal_values(shipped)
+    margin_v = float(shipped.mc["sense_margin"].attrs["read_margin_v"])
+    assert margin_v > 0
+    assert back["min_sense_voltage_v"] == pytest.approx(margin_v, rel=1e-5)   # 6 digits
+    for key, op in (("reset", "write_p_to_ap"), ("set", "write_ap_to_p")):
+        assert back[f"{key}_pulse_s"] == pytest.approx(nominal[op]["latency_s"], rel=1e-5)
+        assert back[f"{key}_energy_j"] == pytest.approx(nominal[op]["energy_j"], rel=1e-5)

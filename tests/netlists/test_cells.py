@@ -8,6 +8,7 @@ from scipy.optimize import brentq
 from spincim.devices import mtj as M
 from spincim.errors import ParameterError
 from spincim.netlists import cell, ngspice, sense_amp
+from spincim.netlists import spice_text as st
 from spincim.devices.technology import technology
 
 I_READ = 10e-6
@@ -67,12 +68,30 @@ def _static(worker, device, states, op):
     return v, r_on
 
 
+def _standalone_read_nmos_r_on(worker, v_drain, v_source):
+    """R_on of a lone PTM 45 nm NMOS, W = 135 nm (3 x 45 nm, the read transistor's stated
+    size), L = 45 nm, gate at VDD = 1 V, bulk at 0, biased at the given terminal voltages."""
+    tech = technology("45nm")
+    lines = [st.include(str(tech.card_path)),
+             st.mosfet("M1", "d", "g", "s", "0", "nmos45", w_m=135e-9, l_m=45e-9),
+             st.vsource_dc("Vd", "d", "0", v_drain), st.vsource_dc("Vg", "g", "0", 1.0),
+             st.vsource_dc("Vs", "s", "0", v_source), st.analysis_line(st.op())]
+    v = worker.run(st.netlist("lone read nmos", lines))
+    return (v_drain - v_source) / -float(v["vd#branch"][0])
+
+
 @pytest.mark.ngspice
 @pytest.mark.parametrize("states,op", [((False,), "memory"), ((True,), "memory"),
                                        *[(s, "and") for s in PAIRS]])
 def test_static_vsense_matches_divider(worker, device, states, op):
+    """Vsense = the divider of (R_on + R_MTJ(I)) legs, with each leg's R_on equal to that of
+    a separately simulated lone NMOS of the stated size at the same bias (measured to 1e-5;
+    tolerance 1e-3, ngspice's reltol), so a wrongly sized or wrongly biased read transistor
+    fails."""
     v, r_on = _static(worker, device, states, op)
-    assert all(500.0 < r < 10e3 for r in r_on)
+    for k, r in enumerate(r_on, start=1):
+        lone = _standalone_read_nmos_r_on(worker, float(v["rbl"][0]), float(v[f"xc{k}.rl"][0]))
+        assert r == pytest.approx(lone, rel=1e-3), k
     expected = _analytic_vsense(device.mtj, states, r_on)
     assert float(v["rbl"][0]) == pytest.approx(expected, rel=0.01)
 
