@@ -154,8 +154,10 @@ def _check_ranges(args) -> None:
         plot = Path(args.plot)
         if plot.suffix.lower() not in PLOT_SUFFIXES:
             bad("--plot", f"a file ending in {', '.join(PLOT_SUFFIXES)}", args.plot)
-        if not plot.expanduser().resolve().parent.is_dir():
-            bad("--plot", "a file in an existing directory", args.plot)
+        try:
+            _out_path(args.plot)
+        except argparse.ArgumentTypeError as exc:
+            raise _UsageError(f"--plot: {exc}") from None
 
 
 def _json_clean(obj):
@@ -273,10 +275,6 @@ def cmd_netlist_export(args) -> int:
     from pathlib import Path
     from .netlists import export as E
     out = Path(args.out)
-    if not out.parent.is_dir():
-        raise _UsageError(f"--out: directory {str(out.parent)!r} does not exist")
-    if out.is_dir():
-        raise _UsageError(f"--out: {str(out)!r} is a directory")
     kwargs = {}
     if args.kind == "driver":
         kwargs["n_on"] = args.n_on
@@ -583,15 +581,14 @@ def cmd_mc_majority(args) -> int:
 
 
 def _out_path(text: str) -> str:
-    from pathlib import Path
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a file name, got an empty string")
-    path = Path(text).expanduser().resolve()
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is a directory; expected a file name")
-    if not path.parent.is_dir():
-        raise argparse.ArgumentTypeError(f"directory {path.parent} does not exist")
-    return text
+    """An output file (--out, --plot, --checkpoint) checked before any work: its directory
+    exists and is writable, the target is a regular file or absent (the one helper every
+    command uses, :func:`spincim.limits.check_output_path`)."""
+    from .limits import check_output_path
+    try:
+        return check_output_path("file", text)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def cmd_lut_build(args) -> int:
@@ -825,7 +822,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "(model card inlined, .control block with run/print/wrdata)")
     common(ex, params=False)
     ex.add_argument("kind", choices=("cell2t1r", "cell3t", "subarray", "sense", "driver"))
-    ex.add_argument("--out", required=True, metavar="FILE",
+    ex.add_argument("--out", type=_out_path, required=True, metavar="FILE",
                     help="output .cir file (its directory must exist)")
     ex.add_argument("--n-on", type=_whole, choices=range(10), default=5, metavar="N",
                     help="driver: NMOS on during PROGRAM (0..9, default 5)")

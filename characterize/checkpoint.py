@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import OutputError, ParameterError, is_disk_full
 from . import opdata
 
 __all__ = ["Checkpoint", "Section", "parameters_hash", "canonical", "open_checkpoint", "checkpoint_scope",
@@ -175,11 +175,8 @@ class Checkpoint:
         self.kind = kind
         self.parameters = canonical(parameters)
         self.key = parameters_hash(parameters)
-        if self.path.is_dir():
-            raise ParameterError("checkpoint", f"{str(self.path)!r} is a directory")
-        if not self.path.parent.is_dir():
-            raise ParameterError("checkpoint", f"directory {str(self.path.parent)!r} does "
-                                 "not exist")
+        from ..limits import check_output_path
+        check_output_path("checkpoint", self.path)
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30,
@@ -188,6 +185,9 @@ class Checkpoint:
             self._init()
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
+            if is_disk_full(exc):
+                raise OutputError(str(self.path), "no space left on the device while "
+                                  "creating the checkpoint") from None
             raise ParameterError("checkpoint", f"{str(self.path)!r} is not a spincim "
                                  f"checkpoint file ({exc})") from None
 
@@ -248,14 +248,25 @@ class Checkpoint:
         """Store the finished chunk ``index`` of ``stage`` (one atomic commit)."""
         text, blob = dumps(value)
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
-                                 (stage, int(index), text, blob))
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
+                                     (stage, int(index), text, blob))
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.DatabaseError):
+                        self._db.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise OutputError(str(self.path), f"no space left on the device while "
+                                      f"storing chunk {index} of {stage!r}; the chunks "
+                                      "stored so far are intact and resume the run") from None
+                raise OutputError(str(self.path), f"cannot store chunk {index} of "
+                                  f"{stage!r} ({exc})") from None
 
     def get(self, stage: str, index: int, default: Any = None) -> Any:
         """The stored chunk, or ``default``."""

@@ -1,0 +1,158 @@
+"""Hardening II (issue 19): no hang, no traceback, no clobbered file, no silently wrong number.
+
+Each test runs one probe of the issue's table through ``spincim.cli.main`` (or the library
+call behind it) and asserts the one stderr line, the exit code and the state of the files
+afterwards. Nothing here runs ngspice; the disk-full cases inject ENOSPC in-process.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from spincim import cli
+from spincim.errors import LutError, OutputError, ParameterError
+
+SHIPPED = Path(cli.__file__).parent / "lut" / "data" / "default_45nm.h5"
+
+
+def run(capsys, argv):
+    """(exit code, stderr lines) of one command."""
+    code = cli.main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    return code, err
+
+
+# ----------------------------------------------------------------- 1. outputs checked first
+@pytest.mark.parametrize("option", ["--out", "--checkpoint"])
+def test_lut_build_refuses_device_node(capsys, tmp_path, option):
+    argv = ["lut", "build", "--tech", "45nm", "--quick"]
+    argv += ["--out", "/dev/null"] if option == "--out" else \
+        ["--out", str(tmp_path / "x.h5"), "--checkpoint", "/dev/null"]
+    code, err = run(capsys, argv)
+    assert code == 2 and len(err) == 1
+    assert "/dev/null" in err[0] and "device" in err[0] and option in err[0]
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_symlink_fifo_directory_refused(capsys, tmp_path):
+    target = tmp_path / "target.h5"
+    target.write_bytes(b"keep me")
+    link = tmp_path / "link.h5"
+    link.symlink_to(target)
+    fifo = tmp_path / "fifo.h5"
+    os.mkfifo(fifo)
+    folder = tmp_path / "dir.h5"
+    folder.mkdir()
+    for path, kind in ((link, "symbolic link"), (fifo, "FIFO"), (folder, "directory")):
+        code, err = run(capsys, ["lut", "export", "--lut", str(SHIPPED), "--out", str(path)])
+        assert code == 2 and len(err) == 1, err
+        assert kind in err[0] and str(path) in err[0]
+    assert link.is_symlink() and target.read_bytes() == b"keep me"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and folder.is_dir()
+
+
+def test_plot_and_checkpoint_directory_checked_before_work(capsys, tmp_path, monkeypatch):
+    import tempfile
+
+    from spincim.characterize import sense_margin
+    called = []
+    monkeypatch.setattr(sense_margin, "simulate", lambda *a, **k: called.append(1))
+    code, err = run(capsys, ["mc", "sense", "--trials", "10", "--plot",
+                             str(tmp_path / "missing" / "p.png")])
+    assert code == 2 and len(err) == 1 and "--plot" in err[0] and "does not exist" in err[0]
+    real = tempfile.mkstemp
+
+    def read_only(*args, dir=None, **kwargs):  # a read-only directory, even for root
+        if dir and Path(dir) == tmp_path / "ro":
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    for option, name in (("--plot", "p.png"), ("--checkpoint", "c.sqlite")):
+        code, err = run(capsys, ["mc", "sense", "--trials", "10", option,
+                                 str(tmp_path / "ro" / name)])
+        assert code == 2 and len(err) == 1, err
+        assert option in err[0] and "not writable" in err[0]
+    assert called == [] and list((tmp_path / "ro").iterdir()) == []
+
+
+# ----------------------------------------------------------------- 1b. disk full
+def _enospc(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_lut_write_disk_full_keeps_previous_file(capsys, tmp_path, monkeypatch):
+    from spincim.lut import build, io
+    out = tmp_path / "old.h5"
+    shutil.copy(SHIPPED, out)
+    before = out.read_bytes()
+    lut = io.read_lut(SHIPPED)
+    monkeypatch.setattr(build, "build", lambda *a, **k: lut)
+
+    def full(stage, tmp):
+        if stage == "writing":
+            _enospc()
+    real_write = io.write_lut
+    monkeypatch.setattr(io, "write_lut", lambda l, p: real_write(l, p, _stage_hook=full))
+    code, err = run(capsys, ["lut", "build", "--tech", "45nm", "--quick", "--out", str(out)])
+    assert code == 1 and len(err) == 1, err
+    assert str(out) in err[0] and "no space left" in err[0]
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["old.h5"]   # no temp file left
+
+
+class _FullDb:
+    """A sqlite connection whose INSERTs fail as on a full disk."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def execute(self, sql, *args):
+        if sql.startswith("INSERT"):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+def test_checkpoint_disk_full_one_line_and_resumable(tmp_path):
+    from spincim.characterize.checkpoint import Checkpoint
+    path = tmp_path / "c.sqlite"
+    params = {"trials": 10, "seed": 0}
+    with Checkpoint(path, kind="test", parameters=params) as ck:
+        ck.put("s", 0, [1.0, 2.0])
+        ck._db = _FullDb(ck._db)
+        with pytest.raises(OutputError) as info:
+            ck.put("s", 1, [3.0])
+        ck._db = ck._db.db
+    assert "no space left" in str(info.value) and str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+    with Checkpoint(path, kind="test", parameters=params) as ck:
+        assert ck.done("s") == {0: [1.0, 2.0]}
+
+
+def test_checkpoint_creation_disk_full(tmp_path, monkeypatch):
+    from spincim.characterize import checkpoint as C
+    real = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        return _FullCreate(real(*args, **kwargs))
+    monkeypatch.setattr(C.sqlite3, "connect", connect)
+    with pytest.raises(OutputError, match="no space left"):
+        C.Checkpoint(tmp_path / "c.sqlite", kind="test", parameters={})
+
+
+class _FullCreate(_FullDb):
+    def execute(self, sql, *args):
+        if sql.startswith("CREATE"):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.db.execute(sql, *args)
