@@ -25,6 +25,11 @@ from spincim.lut.schema import (AREA_UNITS, JSON_PROVENANCE_KEYS, PROVENANCE_KEY
 
 _INT64_MAX = 2**63 - 1
 
+#: largest value a LUT entry may hold: one operation of one component costs at most 1 uJ
+#: and takes at most 1 s (orders of magnitude above any CIM op; a larger value is a
+#: corrupt or mis-scaled file, refused at read like NaN)
+PHYSICAL_MAX = {"energy_j": 1e-6, "latency_s": 1.0}
+
 
 def write_lut(lut: Lut, path: str | os.PathLike, *,
               _stage_hook: Callable[[str, str], None] | None = None) -> None:
@@ -312,6 +317,10 @@ def _read_op(grp: h5py.Group, name: str, axes: dict[str, Axis], where: str) -> O
             raise LutError(where, f"{ds.name} has dtype {data.dtype}, expected float")
         if not np.all(np.isfinite(data)):
             raise LutError(where, f"{ds.name} contains NaN or infinite values")
+        bound = PHYSICAL_MAX[quantity]
+        if data.size and np.max(data) > bound:
+            raise LutError(where, f"{ds.name} holds {float(np.max(data)):.4g} {units}, above "
+                                  f"the physical bound {bound:g} {units}")
         arrays[quantity] = data
     return OpTable(name, declared, arrays["energy_j"], arrays["latency_s"],
                    _py(grp.attrs.get("description", "")))

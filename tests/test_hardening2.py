@@ -156,3 +156,52 @@ class _FullCreate(_FullDb):
         if sql.startswith("CREATE"):
             raise sqlite3.OperationalError("database or disk is full")
         return self.db.execute(sql, *args)
+
+
+# ----------------------------------------------------------------- 2. physical parameters
+def test_negative_hk_refused_naming_field_and_quantity(capsys, tmp_path):
+    params = tmp_path / "p.toml"
+    params.write_text("[mtj]\nhk_intrinsic_a_per_m = -1e7\n")
+    for argv in (["device", "show"], ["llg", "switch", "--current-a", "1e-3", "--pulse-s",
+                                      "1e-9", "--runs", "2"]):
+        code, err = run(capsys, [*argv, "--params", str(params)])
+        assert code == 2 and len(err) == 1, err
+        assert "mtj.hk_intrinsic_a_per_m" in err[0] and "Hk" in err[0]
+
+
+def test_derived_quantities_checked():
+    from spincim.devices import mtj as M
+    # Hk > 0 but barely: every derived quantity stays finite and positive, so it is accepted
+    nx, ny, _ = M.demag_factors(M.MtjParams())
+    hk_shape = (ny - nx) * M.MtjParams().ms_a_per_m
+    ok = M.SotDevice(mtj=M.MtjParams(hk_intrinsic_a_per_m=-0.99 * hk_shape))
+    d = M.derived(ok)
+    assert d["delta"] > 0 and d["ic0_a"] > 0 and d["hk_a_per_m"] > 0
+    with pytest.raises(ParameterError, match="Hk"):
+        M.MtjParams(hk_intrinsic_a_per_m=-1.01 * hk_shape)
+
+
+@pytest.mark.parametrize("quantity,value", [("energy_j", 1e300), ("energy_j", 2e-6),
+                                            ("latency_s", 2.0)])
+def test_lut_values_outside_physical_range_refused(capsys, tmp_path, quantity, value):
+    import h5py
+    path = tmp_path / "bad.h5"
+    shutil.copy(SHIPPED, path)
+    with h5py.File(path, "r+") as f:
+        op = sorted(f["ops"])[0]
+        ds = f[f"ops/{op}/{quantity}"]
+        data = ds[()]
+        data.flat[0] = value
+        ds[...] = data
+    before = path.read_bytes()
+    code, err = run(capsys, ["lut", "show", str(path)])
+    assert code == 2 and len(err) == 1, err
+    assert str(path) in err[0] and quantity in err[0] and "physical bound" in err[0]
+    assert path.read_bytes() == before
+
+
+def test_shipped_luts_within_physical_range():
+    from spincim.lut import io
+    for name in ("default_45nm.h5", "default_22nm.h5"):
+        lut = io.read_lut(SHIPPED.parent / name)
+        assert all(t.energy_j.max() <= io.PHYSICAL_MAX["energy_j"] for t in lut.ops.values())
