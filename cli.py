@@ -251,6 +251,11 @@ def cmd_llg_switch(args) -> int:
     from .devices import switching
     device = _load_device(args)
     from .devices.switching import SETTLE_S
+    if args.dt_s is None:  # the default step, reduced where the current needs it
+        args.dt_s = switching.default_dt_s(device, args.current_a)
+        if args.dt_s < switching.DEFAULT_DT_S:
+            print(f"note: time step reduced to {args.dt_s:.3g} s, the largest stable step at "
+                  f"{args.current_a:g} A", file=sys.stderr)
     settle = SETTLE_S if device.temperature_k > 0 else 0.0
     total = args.runs * int(round((args.pulse_s + settle) / args.dt_s))
     with progress_bar(total, "LLGS spin-steps") as bar:
@@ -812,7 +817,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--temperature-k", type=_nonneg_float, help="temperature (K), default 300")
     sw.add_argument("--runs", type=_positive_int, default=1000, help="ensemble size")
     sw.add_argument("--seed", type=_seed, default=0, help="root seed of the thermal noise")
-    sw.add_argument("--dt-s", type=_positive_float, default=1e-12, help="time step (s)")
+    sw.add_argument("--dt-s", type=_positive_float, default=None,
+                    help="time step (s); default 1e-12, reduced to the largest stable step "
+                    "at high currents (a larger --dt-s than that is refused)")
     sw.add_argument("--backend", choices=("numba", "numpy"), default="numba")
     sw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     sw.set_defaults(func=cmd_llg_switch)

@@ -205,3 +205,39 @@ def test_shipped_luts_within_physical_range():
     for name in ("default_45nm.h5", "default_22nm.h5"):
         lut = io.read_lut(SHIPPED.parent / name)
         assert all(t.energy_j.max() <= io.PHYSICAL_MAX["energy_j"] for t in lut.ops.values())
+
+
+# ----------------------------------------------------------------- 3. numerically safe LLGS
+def test_llg_switch_high_current_reduces_step_and_says_so(capsys):
+    import json
+    code = cli.main(["llg", "switch", "--current-a", "1", "--pulse-s", "1e-10",
+                     "--temperature-k", "0", "--runs", "2", "--json"])
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert code == 0 and len(err) == 1 and "time step reduced" in err[0], err
+    # 1 A drives H_DL ~ 7e7 A/m: the P state is destroyed within a few ps
+    assert json.loads(captured.out)["switched_fraction"] == 1.0
+
+
+def test_llg_switch_unstable_dt_refused_naming_largest_step(capsys):
+    from spincim.devices import llg, mtj as M, switching
+    code, err = run(capsys, ["llg", "switch", "--current-a", "1", "--pulse-s", "1e-10",
+                             "--temperature-k", "0", "--runs", "2", "--dt-s", "1e-12"])
+    assert code == 2 and len(err) == 1, err
+    limit = llg.stable_dt_s(llg.coefficients(M.SotDevice(), 1), i_shm_a=1.0)
+    assert "dt_s" in err[0] and f"{limit:.3g}" in err[0]
+    assert limit == switching.default_dt_s(M.SotDevice(), 1.0)
+
+
+@pytest.mark.parametrize("current_a", [1e-3, 0.3, -1.0])
+def test_default_step_converged_at_range_limits(current_a):
+    """At the step chosen by default, a T = 0 switch agrees with 8x finer steps: same
+    outcome and a switching time within 1.5 steps (the crossing is resolved to one step)."""
+    from spincim.devices import mtj as M, switching
+    device = M.SotDevice(temperature_k=0.0)
+    dt = switching.default_dt_s(device, abs(current_a))
+    pulse = 2e-9 if abs(current_a) < 0.01 else 1e-10
+    coarse, fine = (switching.switch_ensemble(device, i_shm_a=abs(current_a), pulse_s=pulse,
+                                              runs=1, dt_s=step) for step in (dt, dt / 8))
+    assert coarse.switched_fraction == fine.switched_fraction == 1.0
+    assert abs(coarse.t_switch_s_median - fine.t_switch_s_median) <= 1.5 * dt
