@@ -511,14 +511,18 @@ def _scheduler_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
-def _scale_options(q) -> None:
-    """--checkpoint and --scheduler (checkpoint/resume, Dask) of a long command."""
+def _scale_options(q, *, ngspice: bool = True) -> None:
+    """--checkpoint and --scheduler (checkpoint/resume, Dask) of a long command; with
+    ``ngspice`` also the limits of its ngspice processes (a command without ngspice
+    chunks cannot honour them and does not offer them)."""
     q.add_argument("--checkpoint", type=_out_path, metavar="FILE", default=None,
                    help="store finished chunks in FILE (SQLite); re-running the same "
                    "command resumes from it")
     q.add_argument("--scheduler", type=_scheduler_arg, metavar="ADDRESS|local",
                    default=None, help="run chunks on a Dask cluster (tcp://HOST:PORT) or "
                    "a local one ('local'); needs spincim[dask]")
+    if not ngspice:
+        return
     q.add_argument("--chunk-timeout-s", type=_positive_float, default=None, metavar="S",
                    help="time limit of one chunk: its ngspice process is killed, the chunk "
                    "retried once, then reported (default 600)")
@@ -531,11 +535,11 @@ def _executor(args, workers=None, *, always: bool = True):
     import contextlib
 
     from .characterize.executor import DEFAULT_TIMEOUT_S, make_executor
-    limits = {"timeout_s": args.chunk_timeout_s or DEFAULT_TIMEOUT_S,
-              "memory_limit_bytes": None if args.memory_limit_mib is None
-              else int(args.memory_limit_mib * 2**20)}
-    if (args.scheduler is None and not always and args.chunk_timeout_s is None
-            and args.memory_limit_mib is None):
+    timeout_s = getattr(args, "chunk_timeout_s", None)
+    memory_mib = getattr(args, "memory_limit_mib", None)
+    limits = {"timeout_s": timeout_s or DEFAULT_TIMEOUT_S,
+              "memory_limit_bytes": None if memory_mib is None else int(memory_mib * 2**20)}
+    if args.scheduler is None and not always and timeout_s is None and memory_mib is None:
         return contextlib.nullcontext(None)
     return make_executor(args.scheduler, workers, **limits)
 
@@ -995,7 +999,7 @@ def build_parser() -> argparse.ArgumentParser:
     mw.add_argument("--pulses", type=_float_list, help="comma list of pulse widths (s)")
     mw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     mw.add_argument("--plot", metavar="FILE.png", help="WER against pulse width (sweep)")
-    _scale_options(mw)
+    _scale_options(mw, ngspice=False)   # LLGS only: no ngspice process to limit
     mw.set_defaults(func=cmd_mc_write)
 
     est = sub.add_parser("estimate", help="energy, latency and area per image from the LUTs",

@@ -16,7 +16,8 @@ from .errors import ParameterError
 __all__ = ["MAX_WORKERS", "MAX_COUNT", "T_MIN_K", "T_MAX_K", "PULSE_MIN_S", "PULSE_MAX_S",
            "DT_MIN_S", "DT_MAX_S", "MAX_STEPS", "MAX_CURRENT_A", "check_count",
            "check_workers", "check_temperature_k", "check_pulse_s", "check_dt_s",
-           "check_current_a", "check_steps", "check_output_path"]
+           "check_current_a", "check_steps", "check_output_path",
+           "MAX_INPUT_BYTES", "read_input_file", "MEMORY_BUDGET_BYTES", "check_memory"]
 
 #: ngspice / Dask workers one run may ask for
 MAX_WORKERS = 256
@@ -155,3 +156,51 @@ def check_output_path(field: str, path) -> str:
         raise ParameterError(field, f"{text!r} is not writable")
     return text
 
+
+#: largest input file (parameters, network, technology, grid) read whole (bytes)
+MAX_INPUT_BYTES = 4 * 2**20
+
+
+def read_input_file(field: str, path, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a small input file, read with a size cap.
+
+    A device node (``/dev/zero``), FIFO or directory is refused before it is opened (a
+    FIFO would block, a device never end); at most ``max_bytes + 1`` bytes are read, so
+    a file that grows while read is refused too. Every refusal is one
+    :class:`~spincim.errors.ParameterError` naming ``field`` and the file.
+    """
+    import os
+    import stat
+    text = os.fspath(path)
+    try:
+        mode = os.stat(text).st_mode
+    except OSError as exc:
+        raise ParameterError(field, f"cannot read {text!r}: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise ParameterError(field, f"{text!r} is {_kind(mode)}, not a regular file")
+    try:
+        with open(text, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ParameterError(field, f"cannot read {text!r}: {exc.strerror}") from None
+    if len(data) > max_bytes:
+        raise ParameterError(field, f"{text!r} is larger than {max_bytes} bytes; not an "
+                                    "input file of spincim")
+    return data
+
+
+#: memory one run may hold in result arrays (bytes): a count needing more is refused up
+#: front with the number instead of failing later with an allocation error
+MEMORY_BUDGET_BYTES = 8 * 2**30
+
+
+def check_memory(field: str, count: int, bytes_per_item: int, what: str) -> int:
+    """Refuse ``count`` items of ``bytes_per_item`` each above :data:`MEMORY_BUDGET_BYTES`."""
+    need = count * bytes_per_item
+    if need > MEMORY_BUDGET_BYTES:
+        most = MEMORY_BUDGET_BYTES // bytes_per_item
+        raise ParameterError(field, f"{count} would hold {need / 2**30:.1f} GiB of {what} "
+                                    f"({bytes_per_item} bytes each), above the "
+                                    f"{MEMORY_BUDGET_BYTES / 2**30:.0f} GiB budget: at most "
+                                    f"{most} per run")
+    return count

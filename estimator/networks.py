@@ -279,11 +279,9 @@ def load_network(path) -> Network:
     tables with ``type`` in {"conv", "pool", "fc"} and the fields of :class:`Conv`,
     :class:`Pool` or :class:`FC`. Raises ParameterError naming the layer and field.
     """
+    from ..limits import read_input_file
     path = Path(path)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise ParameterError("path", f"cannot read {path}: {exc}") from exc
+    text = read_input_file("network", path)
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)

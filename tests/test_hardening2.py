@@ -241,3 +241,63 @@ def test_default_step_converged_at_range_limits(current_a):
                                               runs=1, dt_s=step) for step in (dt, dt / 8))
     assert coarse.switched_fraction == fine.switched_fraction == 1.0
     assert abs(coarse.t_switch_s_median - fine.t_switch_s_median) <= 1.5 * dt
+
+
+# ----------------------------------------------------------------- 4. limits where promised
+@pytest.mark.parametrize("argv,module,name", [
+    (["lut", "build", "--tech", "45nm", "--quick"], "spincim.lut.build", "build"),
+    (["driver", "sweep"], "spincim.characterize.driver", "driver_sweep"),
+    (["mc", "majority", "--trials", "10"], "spincim.characterize.majority", "run"),
+    (["mc", "importance", "--samples", "10"], "spincim.characterize.importance", "run"),
+    (["mc", "sense", "--trials", "10"], "spincim.characterize.sense_margin", "simulate"),
+])
+def test_chunk_limits_reach_the_executor(capsys, tmp_path, monkeypatch, argv, module, name):
+    import importlib
+
+    class Seen(BaseException):
+        pass
+    seen = {}
+
+    def stub(*args, executor=None, **kwargs):
+        seen["timeout_s"] = executor.timeout_s
+        seen["memory_limit_bytes"] = executor.memory_limit_bytes
+        raise Seen
+    monkeypatch.setattr(importlib.import_module(module), name, stub)
+    extra = ["--out", str(tmp_path / "x.h5")] if argv[0] == "lut" else []
+    with pytest.raises(Seen):
+        cli.main([*argv, *extra, "--chunk-timeout-s", "5", "--memory-limit-mib", "128"])
+    assert seen == {"timeout_s": 5.0, "memory_limit_bytes": 128 * 2**20}
+
+
+def test_mc_write_does_not_offer_ngspice_limits(capsys):
+    code, err = run(capsys, ["mc", "write", "--current-a", "1e-3", "--pulse-s", "1e-9",
+                             "--chunk-timeout-s", "5"])
+    assert code == 2 and len(err) == 1 and "--chunk-timeout-s" in err[0]
+
+
+@pytest.mark.parametrize("argv", [["mc", "majority", "--trials", "1000000000"],
+                                  ["mc", "sense", "--trials", "1000000000"]])
+def test_trial_count_above_memory_budget_refused_up_front(capsys, argv):
+    code, err = run(capsys, argv)
+    assert code == 2 and len(err) == 1, err
+    assert "trials" in err[0] and "1000000000" in err[0] and "GiB" in err[0]
+
+
+@pytest.mark.parametrize("kind", ["params", "network"])
+def test_input_file_from_dev_zero_refused(capsys, tmp_path, kind):
+    link = tmp_path / ("p.toml" if kind == "params" else "net.toml")
+    link.symlink_to("/dev/zero")
+    argv = (["device", "show", "--params", str(link)] if kind == "params" else
+            ["estimate", "--network", str(link), "--arch", "imce"])
+    code, err = run(capsys, argv)
+    assert code == 2 and len(err) == 1, err
+    assert str(link) in err[0] and "not a regular file" in err[0]
+
+
+def test_input_file_size_cap(tmp_path):
+    from spincim import limits
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * (limits.MAX_INPUT_BYTES + 1))
+    with pytest.raises(ParameterError, match="larger than"):
+        limits.read_input_file("params", big)
+    assert limits.read_input_file("params", big, max_bytes=limits.MAX_INPUT_BYTES + 1)
