@@ -301,3 +301,92 @@ def test_input_file_size_cap(tmp_path):
     with pytest.raises(ParameterError, match="larger than"):
         limits.read_input_file("params", big)
     assert limits.read_input_file("params", big, max_bytes=limits.MAX_INPUT_BYTES + 1)
+
+
+# ----------------------------------------------------------------- 5. checkpoints verified
+def _tamper(path, sql, *args):
+    with sqlite3.connect(path) as db:
+        db.execute(sql, args)
+
+
+def test_edited_checkpoint_chunk_refused_naming_file_and_chunk(capsys, tmp_path):
+    import json
+    ck = tmp_path / "w.ckpt"
+    argv = ["mc", "write", "--current-a", "1e-3", "--pulse-s", "1e-9", "--runs", "16",
+            "--checkpoint", str(ck), "--json"]
+    assert cli.main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    from spincim.characterize import checkpoint as C
+    with sqlite3.connect(ck) as db:
+        text, blob = db.execute("SELECT value, arrays FROM chunks").fetchone()
+
+    def nan(v):
+        if isinstance(v, float):
+            return float("nan")
+        if isinstance(v, dict):
+            return {k: nan(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return type(v)(nan(x) for x in v)
+        return v
+    nan_text, nan_blob = C.dumps(nan(C.loads(text, blob)))
+    assert nan_text != text
+    _tamper(ck, "UPDATE chunks SET value=?, arrays=?", nan_text, nan_blob)  # NaN overwrite
+    code, err = run(capsys, argv)
+    assert code == 2 and len(err) == 1, err
+    assert str(ck) in err[0] and "chunk 0" in err[0] and "corrupt" in err[0]
+    _tamper(ck, "UPDATE chunks SET value=?", text)      # restored: accepted again
+    assert cli.main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["wer"] == first["wer"]
+
+
+@pytest.mark.parametrize("edit", ["nan", "truncated", "unknown class", "shape"])
+def test_corrupt_rows_never_accepted(tmp_path, edit):
+    import numpy as np
+
+    from spincim.characterize import checkpoint as C
+    path = tmp_path / "c.sqlite"
+    with C.Checkpoint(path, kind="t", parameters={}) as ck:
+        ck.put("s", 3, {"failed": 0, "v": np.arange(4.0)})
+    with sqlite3.connect(path) as db:
+        text, blob, digest = db.execute("SELECT value, arrays, sha256 FROM chunks").fetchone()
+    if edit == "nan":
+        arr = np.full(4, np.nan)
+        text2, blob2 = C.dumps({"failed": 0, "v": arr})
+        _tamper(path, "UPDATE chunks SET value=?, arrays=?", text2, blob2)
+    elif edit == "truncated":
+        _tamper(path, "UPDATE chunks SET arrays=?", blob[:len(blob) // 2])
+    elif edit == "unknown class":
+        _tamper(path, "UPDATE chunks SET value=?",
+                '{"$c":"Evil","fields":{}}')
+    else:   # a consistent row of another shape, checksum recomputed by the editor
+        text2, blob2 = C.dumps({"failed": 0, "v": np.arange(5.0)})
+        _tamper(path, "UPDATE chunks SET value=?, arrays=?, sha256=?", text2, blob2,
+                C._digest("s", 3, text2, blob2))
+    with C.Checkpoint(path, kind="t", parameters={}) as ck:
+        with pytest.raises(ParameterError, match=r"chunk 3 of 's' is corrupt"):
+            ck.done("s")
+        with pytest.raises(ParameterError, match="corrupt"):
+            ck.get("s", 3)
+
+
+def test_concurrent_creation_of_one_checkpoint(tmp_path):
+    import threading
+
+    from spincim.characterize.checkpoint import Checkpoint
+    for attempt in range(15):
+        path = tmp_path / f"c{attempt}.sqlite"
+        barrier = threading.Barrier(4)
+        errors = []
+
+        def create():
+            barrier.wait()
+            try:
+                Checkpoint(path, kind="t", parameters={"a": 1}).close()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+        threads = [threading.Thread(target=create) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
