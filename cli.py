@@ -521,6 +521,9 @@ def _scale_options(q, *, ngspice: bool = True) -> None:
     q.add_argument("--scheduler", type=_scheduler_arg, metavar="ADDRESS|local",
                    default=None, help="run chunks on a Dask cluster (tcp://HOST:PORT) or "
                    "a local one ('local'); needs spincim[dask]")
+    q.add_argument("--no-workers-timeout-s", type=_positive_float, default=None, metavar="S",
+                   help="with --scheduler: end the run (exit 1, checkpoint kept) when the "
+                   "scheduler has had no live worker this long (default 60)")
     if not ngspice:
         return
     q.add_argument("--chunk-timeout-s", type=_positive_float, default=None, metavar="S",
@@ -539,6 +542,8 @@ def _executor(args, workers=None, *, always: bool = True):
     memory_mib = getattr(args, "memory_limit_mib", None)
     limits = {"timeout_s": timeout_s or DEFAULT_TIMEOUT_S,
               "memory_limit_bytes": None if memory_mib is None else int(memory_mib * 2**20)}
+    if args.scheduler is not None:
+        limits["no_workers_timeout_s"] = getattr(args, "no_workers_timeout_s", None)
     if args.scheduler is None and not always and timeout_s is None and memory_mib is None:
         return contextlib.nullcontext(None)
     return make_executor(args.scheduler, workers, **limits)

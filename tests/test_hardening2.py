@@ -390,3 +390,83 @@ def test_concurrent_creation_of_one_checkpoint(tmp_path):
         for t in threads:
             t.join()
         assert errors == []
+
+
+# ----------------------------------------------------------------- 6. Dask: bounded waiting
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _scheduler(tmp_path):
+    """A real Dask scheduler on 127.0.0.1 without workers: (process, address)."""
+    import subprocess
+    import sys
+    import time
+    pytest.importorskip("distributed")
+    port = _free_port()
+    dask = Path(sys.executable).with_name("dask")
+    proc = subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port",
+                             str(port), "--dashboard-address", "127.0.0.1:0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import socket
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, f"tcp://127.0.0.1:{port}"
+        time.sleep(0.2)
+    proc.kill()
+    pytest.fail("the Dask scheduler did not start")
+
+
+def _spincim(argv, timeout):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "spincim.cli", *argv], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_dask_no_workers_bounded_wait(tmp_path):
+    proc, address = _scheduler(tmp_path)
+    ck = tmp_path / "run.ckpt"
+    try:
+        res = _spincim(["mc", "sense", "--trials", "10", "--scheduler", address,
+                        "--no-workers-timeout-s", "2", "--checkpoint", str(ck)], timeout=240)
+    finally:
+        proc.kill()
+        proc.wait()
+    err = res.stderr.strip().splitlines()
+    assert res.returncode == 1 and len(err) == 1, res.stderr
+    assert address in err[0] and "no live Dask worker" in err[0] and "resumes" in err[0]
+    assert ck.is_file()   # the checkpoint is kept
+
+
+@pytest.mark.slow
+def test_dask_scheduler_lost_one_line(tmp_path):
+    import threading
+    import time
+    proc, address = _scheduler(tmp_path)
+    ck = tmp_path / "run.ckpt"
+
+    def kill_when_connected():   # the run has connected once its checkpoint exists
+        deadline = time.monotonic() + 200
+        while not ck.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)
+        proc.kill()
+    killer = threading.Thread(target=kill_when_connected)
+    killer.start()
+    try:
+        res = _spincim(["mc", "sense", "--trials", "10", "--scheduler", address,
+                        "--no-workers-timeout-s", "600", "--checkpoint", str(ck)], timeout=240)
+    finally:
+        killer.join()
+        proc.wait()
+    err = res.stderr.strip().splitlines()
+    assert res.returncode == 1 and len(err) == 1, res.stderr
+    assert "lost the Dask scheduler" in err[0] and address in err[0] and "resume" in err[0]
+    assert ck.is_file()
