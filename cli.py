@@ -186,7 +186,7 @@ def fmt(value) -> str:
         return "nan" if not math.isfinite(value) else f"{value:.4g}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(fmt(v) for v in value) + "]"
-    return str(value)
+    return _one_line(value)   # file-borne text: control characters escaped
 
 
 def print_table(rows, headers=("quantity", "value")) -> None:

@@ -185,6 +185,9 @@ class Network:
             if layer.name in seen:
                 raise ParameterError(f"{layer.name}.name", f"duplicate layer name (layer {i})")
             seen.add(layer.name)
+        if not any(isinstance(layer, (Conv, FC)) for layer in self.layers):
+            raise ParameterError(f"{self.name}.layers", "a network needs at least one conv or "
+                                 "fc layer (only pool layers given: nothing to compute)")
         shape = tuple(self.input_shape) if self.input_shape is not None else self.layers[0].in_shape
         object.__setattr__(self, "input_shape", shape)
         for i, layer in enumerate(self.layers):

@@ -470,3 +470,25 @@ def test_dask_scheduler_lost_one_line(tmp_path):
     assert res.returncode == 1 and len(err) == 1, res.stderr
     assert "lost the Dask scheduler" in err[0] and address in err[0] and "resume" in err[0]
     assert ck.is_file()
+
+
+# ----------------------------------------------------------------- 7. terminal output, networks
+def test_lut_show_escapes_control_characters(capsys, tmp_path):
+    import h5py
+    path = tmp_path / "ansi.h5"
+    shutil.copy(SHIPPED, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["command_line"] = "spincim \x1b[2J\x1b[31mred\x07\rover"
+    assert cli.main(["lut", "show", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "\\x1b[2J\\x1b[31mred\\x07\\rover" in out
+
+
+def test_network_of_only_pool_layers(capsys, tmp_path):
+    net = tmp_path / "pools.toml"
+    net.write_text('input = [1, 8, 8]\n[[layers]]\ntype = "pool"\nname = "p1"\nch = 1\n'
+                   'size = 2\nstride = 2\nin_h = 8\nin_w = 8\n')
+    code, err = run(capsys, ["estimate", "--network", str(net), "--arch", "imce"])
+    assert code == 2 and len(err) == 1, err
+    assert "layers" in err[0] and "conv or fc" in err[0]
