@@ -121,6 +121,12 @@ def _check_ranges(args) -> None:
         bad("--replicas", "between 1 and 1e6", get("replicas"))
     if get("chunk_timeout_s") is not None and not 0.1 <= get("chunk_timeout_s") <= 1e6:
         bad("--chunk-timeout-s", "between 0.1 and 1e6 s", get("chunk_timeout_s"))
+    if get("no_workers_timeout_s") is not None:
+        if not 0.1 <= get("no_workers_timeout_s") <= 1e6:
+            bad("--no-workers-timeout-s", "between 0.1 and 1e6 s", get("no_workers_timeout_s"))
+        if get("scheduler") is None:
+            bad("--no-workers-timeout-s", "given with --scheduler (it bounds a Dask run's "
+                "wait for workers)", get("no_workers_timeout_s"))
     if get("memory_limit_mib") is not None and not 64 <= get("memory_limit_mib") <= 1e7:
         bad("--memory-limit-mib", "between 64 and 1e7 MiB", get("memory_limit_mib"))
     for name, value in vars(args).items():   # file names: the OS refuses NUL bytes

@@ -492,3 +492,8 @@ def test_network_of_only_pool_layers(capsys, tmp_path):
     code, err = run(capsys, ["estimate", "--network", str(net), "--arch", "imce"])
     assert code == 2 and len(err) == 1, err
     assert "layers" in err[0] and "conv or fc" in err[0]
+
+
+def test_no_workers_timeout_needs_scheduler(capsys):
+    code, err = run(capsys, ["mc", "sense", "--trials", "10", "--no-workers-timeout-s", "5"])
+    assert code == 2 and len(err) == 1 and "--no-workers-timeout-s" in err[0]
