@@ -497,3 +497,18 @@ def test_network_of_only_pool_layers(capsys, tmp_path):
 def test_no_workers_timeout_needs_scheduler(capsys):
     code, err = run(capsys, ["mc", "sense", "--trials", "10", "--no-workers-timeout-s", "5"])
     assert code == 2 and len(err) == 1 and "--no-workers-timeout-s" in err[0]
+
+
+def test_write_lut_refuses_non_regular_target(tmp_path):
+    from spincim.lut import io
+    lut = io.read_lut(SHIPPED)
+    target = tmp_path / "t.h5"
+    target.write_bytes(b"keep")
+    link = tmp_path / "l.h5"
+    link.symlink_to(target)
+    with pytest.raises(LutError, match="symbolic link"):
+        io.write_lut(lut, link)
+    with pytest.raises(LutError, match="device"):
+        io.write_lut(lut, "/dev/null")
+    assert link.is_symlink() and target.read_bytes() == b"keep"
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
