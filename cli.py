@@ -121,6 +121,12 @@ def _check_ranges(args) -> None:
         bad("--replicas", "between 1 and 1e6", get("replicas"))
     if get("chunk_timeout_s") is not None and not 0.1 <= get("chunk_timeout_s") <= 1e6:
         bad("--chunk-timeout-s", "between 0.1 and 1e6 s", get("chunk_timeout_s"))
+    if get("no_workers_timeout_s") is not None:
+        if not 0.1 <= get("no_workers_timeout_s") <= 1e6:
+            bad("--no-workers-timeout-s", "between 0.1 and 1e6 s", get("no_workers_timeout_s"))
+        if get("scheduler") is None:
+            bad("--no-workers-timeout-s", "given with --scheduler (it bounds a Dask run's "
+                "wait for workers)", get("no_workers_timeout_s"))
     if get("memory_limit_mib") is not None and not 64 <= get("memory_limit_mib") <= 1e7:
         bad("--memory-limit-mib", "between 64 and 1e7 MiB", get("memory_limit_mib"))
     for name, value in vars(args).items():   # file names: the OS refuses NUL bytes
@@ -154,8 +160,10 @@ def _check_ranges(args) -> None:
         plot = Path(args.plot)
         if plot.suffix.lower() not in PLOT_SUFFIXES:
             bad("--plot", f"a file ending in {', '.join(PLOT_SUFFIXES)}", args.plot)
-        if not plot.expanduser().resolve().parent.is_dir():
-            bad("--plot", "a file in an existing directory", args.plot)
+        try:
+            _out_path(args.plot)
+        except argparse.ArgumentTypeError as exc:
+            raise _UsageError(f"--plot: {exc}") from None
 
 
 def _json_clean(obj):
@@ -184,7 +192,7 @@ def fmt(value) -> str:
         return "nan" if not math.isfinite(value) else f"{value:.4g}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(fmt(v) for v in value) + "]"
-    return str(value)
+    return _one_line(value)   # file-borne text: control characters escaped
 
 
 def print_table(rows, headers=("quantity", "value")) -> None:
@@ -249,6 +257,11 @@ def cmd_llg_switch(args) -> int:
     from .devices import switching
     device = _load_device(args)
     from .devices.switching import SETTLE_S
+    if args.dt_s is None:  # the default step, reduced where the current needs it
+        args.dt_s = switching.default_dt_s(device, args.current_a)
+        if args.dt_s < switching.DEFAULT_DT_S:
+            print(f"note: time step reduced to {args.dt_s:.3g} s, the largest stable step at "
+                  f"{args.current_a:g} A", file=sys.stderr)
     settle = SETTLE_S if device.temperature_k > 0 else 0.0
     total = args.runs * int(round((args.pulse_s + settle) / args.dt_s))
     with progress_bar(total, "LLGS spin-steps") as bar:
@@ -273,14 +286,6 @@ def cmd_netlist_export(args) -> int:
     from pathlib import Path
     from .netlists import export as E
     out = Path(args.out)
-    try:
-        parent_ok, is_dir = out.parent.is_dir(), out.is_dir()
-    except OSError as exc:   # e.g. a name longer than the file system allows
-        raise _UsageError(f"--out: cannot write {str(out)!r}: {exc.strerror or exc}") from None
-    if not parent_ok:
-        raise _UsageError(f"--out: directory {str(out.parent)!r} does not exist")
-    if is_dir:
-        raise _UsageError(f"--out: {str(out)!r} is a directory")
     kwargs = {}
     if args.kind == "driver":
         kwargs["n_on"] = args.n_on
@@ -515,14 +520,21 @@ def _scheduler_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
-def _scale_options(q) -> None:
-    """--checkpoint and --scheduler (checkpoint/resume, Dask) of a long command."""
+def _scale_options(q, *, ngspice: bool = True) -> None:
+    """--checkpoint and --scheduler (checkpoint/resume, Dask) of a long command; with
+    ``ngspice`` also the limits of its ngspice processes (a command without ngspice
+    chunks cannot honour them and does not offer them)."""
     q.add_argument("--checkpoint", type=_out_path, metavar="FILE", default=None,
                    help="store finished chunks in FILE (SQLite); re-running the same "
                    "command resumes from it")
     q.add_argument("--scheduler", type=_scheduler_arg, metavar="ADDRESS|local",
                    default=None, help="run chunks on a Dask cluster (tcp://HOST:PORT) or "
                    "a local one ('local'); needs spincim[dask]")
+    q.add_argument("--no-workers-timeout-s", type=_positive_float, default=None, metavar="S",
+                   help="with --scheduler: end the run (exit 1, checkpoint kept) when the "
+                   "scheduler has had no live worker this long (default 60)")
+    if not ngspice:
+        return
     q.add_argument("--chunk-timeout-s", type=_positive_float, default=None, metavar="S",
                    help="time limit of one chunk: its ngspice process is killed, the chunk "
                    "retried once, then reported (default 600)")
@@ -535,11 +547,13 @@ def _executor(args, workers=None, *, always: bool = True):
     import contextlib
 
     from .characterize.executor import DEFAULT_TIMEOUT_S, make_executor
-    limits = {"timeout_s": args.chunk_timeout_s or DEFAULT_TIMEOUT_S,
-              "memory_limit_bytes": None if args.memory_limit_mib is None
-              else int(args.memory_limit_mib * 2**20)}
-    if (args.scheduler is None and not always and args.chunk_timeout_s is None
-            and args.memory_limit_mib is None):
+    timeout_s = getattr(args, "chunk_timeout_s", None)
+    memory_mib = getattr(args, "memory_limit_mib", None)
+    limits = {"timeout_s": timeout_s or DEFAULT_TIMEOUT_S,
+              "memory_limit_bytes": None if memory_mib is None else int(memory_mib * 2**20)}
+    if args.scheduler is not None:
+        limits["no_workers_timeout_s"] = getattr(args, "no_workers_timeout_s", None)
+    if args.scheduler is None and not always and timeout_s is None and memory_mib is None:
         return contextlib.nullcontext(None)
     return make_executor(args.scheduler, workers, **limits)
 
@@ -590,15 +604,14 @@ def cmd_mc_majority(args) -> int:
 
 
 def _out_path(text: str) -> str:
-    from pathlib import Path
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a file name, got an empty string")
-    path = Path(text).expanduser().resolve()
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is a directory; expected a file name")
-    if not path.parent.is_dir():
-        raise argparse.ArgumentTypeError(f"directory {path.parent} does not exist")
-    return text
+    """An output file (--out, --plot, --checkpoint) checked before any work: its directory
+    exists and is writable, the target is a regular file or absent (the one helper every
+    command uses, :func:`spincim.limits.check_output_path`)."""
+    from .limits import check_output_path
+    try:
+        return check_output_path("file", text)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def cmd_lut_build(args) -> int:
@@ -825,7 +838,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--temperature-k", type=_nonneg_float, help="temperature (K), default 300")
     sw.add_argument("--runs", type=_positive_int, default=1000, help="ensemble size")
     sw.add_argument("--seed", type=_seed, default=0, help="root seed of the thermal noise")
-    sw.add_argument("--dt-s", type=_positive_float, default=1e-12, help="time step (s)")
+    sw.add_argument("--dt-s", type=_positive_float, default=None,
+                    help="time step (s); default 1e-12, reduced to the largest stable step "
+                    "at high currents (a larger --dt-s than that is refused)")
     sw.add_argument("--backend", choices=("numba", "numpy"), default="numba")
     sw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     sw.set_defaults(func=cmd_llg_switch)
@@ -835,7 +850,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "(model card inlined, .control block with run/print/wrdata)")
     common(ex, params=False)
     ex.add_argument("kind", choices=("cell2t1r", "cell3t", "subarray", "sense", "driver"))
-    ex.add_argument("--out", required=True, metavar="FILE",
+    ex.add_argument("--out", type=_out_path, required=True, metavar="FILE",
                     help="output .cir file (its directory must exist)")
     ex.add_argument("--n-on", type=_whole, choices=range(10), default=5, metavar="N",
                     help="driver: NMOS on during PROGRAM (0..9, default 5)")
@@ -1001,7 +1016,7 @@ def build_parser() -> argparse.ArgumentParser:
     mw.add_argument("--pulses", type=_float_list, help="comma list of pulse widths (s)")
     mw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     mw.add_argument("--plot", metavar="FILE.png", help="WER against pulse width (sweep)")
-    _scale_options(mw)
+    _scale_options(mw, ngspice=False)   # LLGS only: no ngspice process to limit
     mw.set_defaults(func=cmd_mc_write)
 
     est = sub.add_parser("estimate", help="energy, latency and area per image from the LUTs",

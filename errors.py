@@ -76,3 +76,28 @@ class LutError(SpincimError):
 
 def _rebuild_simulation_error(cls, message, where, log, rundir):
     return cls(message, where=where, log=log, rundir=rundir)
+
+
+class OutputError(SpincimError):
+    """An output file could not be written (e.g. the disk is full).
+
+    ``path`` names the file; the previous content of the file is intact. The command
+    line reports it as one line with exit code 1 (a failed run, not bad input).
+    """
+
+    def __init__(self, path: str, message: str):
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.message))
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when ``exc`` says the file system is full (ENOSPC, EDQUOT or its text)."""
+    import errno
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return "no space left" in text or "disk is full" in text or "quota exceeded" in text

@@ -31,14 +31,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import OutputError, ParameterError, is_disk_full
 from . import opdata
 
 __all__ = ["Checkpoint", "Section", "parameters_hash", "canonical", "open_checkpoint", "checkpoint_scope",
            "DATACLASSES"]
 
 #: checkpoint file layout version; bump on any incompatible change
-FORMAT_VERSION = 1
+#: (2: every chunk row carries the sha256 of its content and the shapes of its arrays)
+FORMAT_VERSION = 2
 
 #: dataclasses a checkpoint may store (decoded by this name only)
 DATACLASSES = {"OpCharacterization": opdata.OpCharacterization,
@@ -147,6 +148,24 @@ def loads(text: str, blob: bytes) -> Any:
     return _decode(json.loads(text), arrays)
 
 
+def _digest(stage: str, index: int, text: str, blob: bytes) -> str:
+    """sha256 of one chunk row's content (stage and index included: a moved row fails)."""
+    h = hashlib.sha256()
+    for part in (stage.encode(), str(index).encode(), text.encode(), blob):
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def _shapes(blob: bytes) -> list[list[int]]:
+    """Shapes of the arrays in a blob of :func:`dumps`."""
+    buffer = io.BytesIO(blob)
+    out = []
+    while buffer.tell() < len(blob):
+        out.append(list(np.load(buffer, allow_pickle=False).shape))
+    return out
+
+
 # ------------------------------------------------------------------------ the file
 def _diff(a: Any, b: Any, prefix: str = "") -> list[str]:
     """Dotted names where two canonical parameter trees differ."""
@@ -175,11 +194,8 @@ class Checkpoint:
         self.kind = kind
         self.parameters = canonical(parameters)
         self.key = parameters_hash(parameters)
-        if self.path.is_dir():
-            raise ParameterError("checkpoint", f"{str(self.path)!r} is a directory")
-        if not self.path.parent.is_dir():
-            raise ParameterError("checkpoint", f"directory {str(self.path.parent)!r} does "
-                                 "not exist")
+        from ..limits import check_output_path
+        check_output_path("checkpoint", self.path)
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30,
@@ -188,6 +204,9 @@ class Checkpoint:
             self._init()
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
+            if is_disk_full(exc):
+                raise OutputError(str(self.path), "no space left on the device while "
+                                  "creating the checkpoint") from None
             raise ParameterError("checkpoint", f"{str(self.path)!r} is not a spincim "
                                  f"checkpoint file ({exc})") from None
 
@@ -199,16 +218,26 @@ class Checkpoint:
 
     def _init(self) -> None:
         db = self._db
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not tables:
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute("CREATE TABLE chunks (stage TEXT NOT NULL, idx INTEGER NOT NULL, "
-                       "value TEXT NOT NULL, arrays BLOB NOT NULL, PRIMARY KEY (stage, idx))")
-            db.executemany("INSERT INTO meta VALUES (?, ?)", [
-                ("format", str(FORMAT_VERSION)), ("kind", self.kind), ("key", self.key),
-                ("parameters", json.dumps(self.parameters, sort_keys=True))])
+        # look and create in one write transaction: two runs creating the same new file at
+        # once serialize here, and the second finds the first one's tables
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {r[0] for r in
+                      db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:
+                db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                db.execute("CREATE TABLE chunks (stage TEXT NOT NULL, idx INTEGER NOT NULL, "
+                           "value TEXT NOT NULL, arrays BLOB NOT NULL, sha256 TEXT NOT NULL, "
+                           "shapes TEXT NOT NULL, PRIMARY KEY (stage, idx))")
+                db.executemany("INSERT INTO meta VALUES (?, ?)", [
+                    ("format", str(FORMAT_VERSION)), ("kind", self.kind), ("key", self.key),
+                    ("parameters", json.dumps(self.parameters, sort_keys=True))])
             db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        if not tables:
             return
         if tables != {"meta", "chunks"}:
             raise ParameterError("checkpoint", f"{str(self.path)!r} is not a spincim "
@@ -247,29 +276,61 @@ class Checkpoint:
     def put(self, stage: str, index: int, value: Any) -> None:
         """Store the finished chunk ``index`` of ``stage`` (one atomic commit)."""
         text, blob = dumps(value)
+        digest, shapes = _digest(stage, int(index), text, blob), json.dumps(_shapes(blob))
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
-                                 (stage, int(index), text, blob))
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+                                     (stage, int(index), text, blob, digest, shapes))
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.DatabaseError):
+                        self._db.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise OutputError(str(self.path), f"no space left on the device while "
+                                      f"storing chunk {index} of {stage!r}; the chunks "
+                                      "stored so far are intact and resume the run") from None
+                raise OutputError(str(self.path), f"cannot store chunk {index} of "
+                                  f"{stage!r} ({exc})") from None
 
     def get(self, stage: str, index: int, default: Any = None) -> Any:
         """The stored chunk, or ``default``."""
         with self._lock:
-            row = self._db.execute("SELECT value, arrays FROM chunks WHERE stage=? AND idx=?",
-                                   (stage, int(index))).fetchone()
-        return default if row is None else loads(*row)
+            row = self._db.execute("SELECT value, arrays, sha256, shapes FROM chunks "
+                                   "WHERE stage=? AND idx=?", (stage, int(index))).fetchone()
+        return default if row is None else self._verified(stage, int(index), *row)
 
     def done(self, stage: str) -> dict[int, Any]:
         """Every stored chunk of ``stage``: index -> value."""
         with self._lock:
-            rows = self._db.execute("SELECT idx, value, arrays FROM chunks WHERE stage=? "
-                                    "ORDER BY idx", (stage,)).fetchall()
-        return {idx: loads(text, blob) for idx, text, blob in rows}
+            rows = self._db.execute("SELECT idx, value, arrays, sha256, shapes FROM chunks "
+                                    "WHERE stage=? ORDER BY idx", (stage,)).fetchall()
+        return {idx: self._verified(stage, idx, *row) for idx, *row in rows}
+
+    def _verified(self, stage: str, index: int, text, blob, digest, shapes) -> Any:
+        """A stored chunk after its checksum and array shapes are checked; a corrupt or
+        edited row is never used: the run is refused naming the file and the chunk."""
+        def corrupt(why: str):
+            return ParameterError("checkpoint", f"{str(self.path)!r}: chunk {index} of "
+                                  f"{stage!r} is corrupt ({why}); it is never used: delete "
+                                  "the file (or choose another) and run again")
+        if not isinstance(text, str) or not isinstance(blob, bytes):
+            raise corrupt("wrong column types")
+        if digest != _digest(stage, index, text, blob):
+            raise corrupt("checksum mismatch: edited or damaged")
+        try:
+            if json.loads(shapes) != _shapes(blob):
+                raise corrupt("array shapes differ from the stored ones")
+            return loads(text, blob)
+        except ParameterError:
+            raise
+        except (ValueError, KeyError, IndexError, TypeError, EOFError) as exc:
+            raise corrupt(f"undecodable: {type(exc).__name__}") from None
 
     def section(self, prefix: str) -> Section:
         """The stages of one part of this run (see :class:`Section`)."""

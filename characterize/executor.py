@@ -64,6 +64,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,10 @@ __all__ = ["Executor", "LocalExecutor", "DaskExecutor", "ExecutorReport", "make_
 
 #: default time limit of one chunk (s)
 DEFAULT_TIMEOUT_S = 600.0
+#: a Dask run with no live worker for this long ends with one error (s)
+NO_WORKERS_TIMEOUT_S = 60.0
+#: how often a Dask run checks its scheduler and workers while waiting (s)
+POLL_S = 1.0
 
 
 @dataclass
@@ -381,9 +386,15 @@ class DaskExecutor(Executor):
 
     def __init__(self, scheduler: str = "local", workers: int | None = None, *,
                  timeout_s: float = DEFAULT_TIMEOUT_S,
-                 memory_limit_bytes: int | None = None) -> None:
+                 memory_limit_bytes: int | None = None,
+                 no_workers_timeout_s: float = NO_WORKERS_TIMEOUT_S) -> None:
         super().__init__(timeout_s=timeout_s, memory_limit_bytes=memory_limit_bytes)
         check_scheduler(scheduler)
+        if isinstance(no_workers_timeout_s, bool) or not (
+                isinstance(no_workers_timeout_s, (int, float)) and no_workers_timeout_s > 0):
+            raise ParameterError("no_workers_timeout_s", f"must be > 0, got "
+                                 f"{no_workers_timeout_s!r}")
+        self.no_workers_timeout_s = float(no_workers_timeout_s)
         try:
             import dask
             from dask import distributed
@@ -406,6 +417,7 @@ class DaskExecutor(Executor):
                 dashboard_address=":0", silence_logs=50)
             self.client = distributed.Client(self._cluster)
         else:
+            self._quiet_logs()
             try:
                 self.client = distributed.Client(scheduler, timeout=30)
             except (OSError, TimeoutError) as exc:
@@ -414,10 +426,25 @@ class DaskExecutor(Executor):
         self.workers = count if scheduler == "local" else \
             max(1, len(self.client.scheduler_info().get("workers", {})))
 
+    def _quiet_logs(self) -> None:
+        """Dask's own log lines (tracebacks of a lost connection) off while this runs:
+        the run reports a lost scheduler or worker as one line itself."""
+        import logging
+        names = ["distributed"] + [n for n in logging.root.manager.loggerDict
+                                   if n.startswith("distributed.")]
+        self._log_levels = {n: logging.getLogger(n).level for n in names}
+        for name in names:
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
     def close(self) -> None:
         client, self.client = getattr(self, "client", None), None
         if client is not None:
-            client.close()
+            with contextlib.suppress(Exception):  # a lost scheduler: nothing to close
+                client.close(timeout=5)
+        import logging
+        for name, level in getattr(self, "_log_levels", {}).items():
+            logging.getLogger(name).setLevel(level)
+        self._log_levels = {}
         cluster, self._cluster = getattr(self, "_cluster", None), None
         if cluster is not None:
             cluster.close()
@@ -442,13 +469,17 @@ class DaskExecutor(Executor):
                                        pure=False)] = index
         keys = [f.key for f in futures]
         try:
-            for future in distributed.as_completed(list(futures)):
+            for future in self._completed(list(futures)):
                 index = futures[future]
                 try:
                     value, attempts = future.result()
                 except distributed.KilledWorker as exc:
                     value, attempts = SimulationError(
                         f"chunk {index} ({stage}) killed its Dask worker repeatedly: {exc}"), 1
+                except Exception as exc:  # noqa: BLE001 -- cancelled: the scheduler is gone
+                    if self._scheduler_alive():
+                        raise
+                    raise self._lost(exc) from None
                 if attempts > 1:
                     self.report.add("retried", stage, index)
                 done(index, value)
@@ -458,6 +489,57 @@ class DaskExecutor(Executor):
         finally:
             for future in futures:
                 future.release()
+
+    def _completed(self, futures: list):
+        """Yield ``futures`` as they finish, waiting boundedly: no live worker for
+        :attr:`no_workers_timeout_s`, or a lost scheduler, ends the run with one
+        :class:`SimulationError` (finished chunks stay in the checkpoint)."""
+        distributed = self._distributed
+        pending = set(futures)
+        idle_since = None
+        while pending:
+            try:
+                finished, pending = distributed.wait(pending, timeout=POLL_S,
+                                                     return_when="FIRST_COMPLETED")
+            except distributed.TimeoutError:
+                finished = set()
+            except Exception as exc:  # noqa: BLE001 -- the connection broke
+                raise self._lost(exc) from None
+            yield from (f for f in futures if f in finished)
+            if finished or not pending:
+                idle_since = None
+                continue
+            live = self._live_workers()
+            if live:
+                idle_since = None
+                continue
+            now = time.monotonic()
+            idle_since = now if idle_since is None else idle_since
+            if now - idle_since >= self.no_workers_timeout_s:
+                raise SimulationError(f"no live Dask worker at {self.scheduler} for "
+                                      f"{self.no_workers_timeout_s:g} s; start workers (or "
+                                      "raise --no-workers-timeout-s); finished chunks stay "
+                                      "in the checkpoint and re-running the same command "
+                                      "resumes")
+
+    def _live_workers(self) -> int:
+        """Workers the scheduler knows now (a lost scheduler raises SimulationError)."""
+        try:
+            return len(self.client.nthreads())
+        except Exception as exc:  # noqa: BLE001 -- OSError, CommClosedError, TimeoutError
+            raise self._lost(exc) from None
+
+    def _scheduler_alive(self) -> bool:
+        try:
+            self.client.nthreads()
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    def _lost(self, exc: BaseException) -> SimulationError:
+        return SimulationError(f"lost the Dask scheduler at {self.scheduler} "
+                               f"({type(exc).__name__}); finished chunks stay in the "
+                               "checkpoint: re-run the same command to resume")
 
     def _suspicious(self, keys: list[str]) -> dict[str, int]:
         """How often each task was on a worker that died (from the scheduler)."""
@@ -492,13 +574,15 @@ def check_scheduler(scheduler) -> str:
 
 def make_executor(scheduler: str | None = None, workers: int | None = None, *,
                   timeout_s: float = DEFAULT_TIMEOUT_S,
-                  memory_limit_bytes: int | None = None) -> Executor:
+                  memory_limit_bytes: int | None = None,
+                  no_workers_timeout_s: float | None = None) -> Executor:
     """:class:`LocalExecutor` (``scheduler=None``) or :class:`DaskExecutor`."""
     if scheduler is None:
         return LocalExecutor(workers, timeout_s=timeout_s,
                              memory_limit_bytes=memory_limit_bytes)
     return DaskExecutor(scheduler, workers, timeout_s=timeout_s,
-                        memory_limit_bytes=memory_limit_bytes)
+                        memory_limit_bytes=memory_limit_bytes,
+                        no_workers_timeout_s=no_workers_timeout_s or NO_WORKERS_TIMEOUT_S)
 
 
 @contextlib.contextmanager

@@ -134,6 +134,11 @@ def checkpoint_parameters(setup: MajoritySetup, *, trials: int, seed: int,
             "temperature_k": float(temperature_k), "spincim_version": __version__}
 
 
+#: memory of one trial: 14 draws + 10 PROGRAM currents + 15 LLGS coefficients and state
+#: floats, twice for temporaries (an upper estimate, 8-byte floats)
+BYTES_PER_TRIAL = 2 * 8 * (14 + 10 + 15)
+
+
 def run(setup: MajoritySetup, *, trials: int, seed: int, temperature_k: float = 0.0,
         workers: int = 1, progress=None, executor=None, scheduler: str | None = None,
         checkpoint=None) -> dict:
@@ -150,6 +155,8 @@ def run(setup: MajoritySetup, *, trials: int, seed: int, temperature_k: float = 
     from .executor import executor_scope
 
     limits.check_count("trials", trials)
+    limits.check_memory("trials", trials, BYTES_PER_TRIAL, "per-trial draws, currents and "
+                        "LLGS state")
     limits.check_temperature_k("temperature_k", temperature_k)
     limits.check_workers("workers", workers)
     start = time.perf_counter()

@@ -468,9 +468,12 @@ def simulate(setup: SenseSetup, *, trials: int, seed: int, workers: int = 1,
 
     limits.check_count("trials", trials)
     limits.check_workers("workers", workers)
-    work = sampling.chunks(trials, seed, chunk_trials)
     refs_per_trial = setup.vth_mismatch  # otherwise every trial has the same references
     names = result_vectors(setup, references=refs_per_trial)
+    # each trial keeps one float per result vector, held in the chunks, their
+    # concatenation and the sorted copies of the summary: three times
+    limits.check_memory("trials", trials, 3 * 8 * len(names), "sense voltages")
+    work = sampling.chunks(trials, seed, chunk_trials)
     params = checkpoint_parameters(setup, trials, seed, chunk_trials)
 
     def done(index: int, _result) -> None:

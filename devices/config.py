@@ -93,10 +93,12 @@ def device_from_mapping(data: dict, base: SotDevice | None = None) -> SotDevice:
 
 def load_device(path: str | Path) -> SotDevice:
     """Read a TOML parameter file and return the validated device."""
+    from ..limits import read_input_file
     path = Path(path)
+    data = read_input_file("params", path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ParameterError("params", f"cannot read {path}: {exc}") from None
     try:
         data = tomllib.loads(text)

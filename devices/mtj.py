@@ -58,6 +58,13 @@ def _check_finite(obj, names: tuple[str, ...], prefix: str) -> None:
             raise ParameterError(f"{prefix}{name}", f"must be finite, got {value!r}")
 
 
+def _check_derived(field_name: str, quantity: str, value: float, unit: str) -> None:
+    """A derived quantity must be finite and > 0; the error names the field behind it."""
+    if not (math.isfinite(value) and value > 0):
+        raise ParameterError(field_name, f"gives {quantity} = {value:.4g} {unit}".rstrip()
+                             + ", which must be finite and > 0")
+
+
 @dataclass(frozen=True, kw_only=True)
 class MtjParams:
     """Free layer and MgO barrier of the in-plane SOT-MTJ (shape: ellipse along x)."""
@@ -94,6 +101,10 @@ class MtjParams:
         if self.t_free_m >= self.width_m:
             raise ParameterError(f"{prefix}t_free_m",
                                  "an in-plane free layer must be thinner than it is wide")
+        _check_derived(f"{prefix}hk_intrinsic_a_per_m", "the in-plane anisotropy field Hk",
+                       hk_a_per_m(self), "A/m")
+        _check_derived(f"{prefix}ra_ohm_m2", "the parallel resistance R_P", r_p_ohm(self),
+                       "Ohm")
 
 
 
@@ -144,6 +155,12 @@ class SotDevice:
         t = self.temperature_k
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t < 0:
             raise ParameterError("temperature_k", f"must be finite and >= 0, got {t!r}")
+        if t > 0:
+            _check_derived("mtj.hk_intrinsic_a_per_m", "the thermal stability Delta",
+                           thermal_stability(self), "")
+        _check_derived("mtj.hk_intrinsic_a_per_m", "the critical current Ic0",
+                       critical_current_a(self), "A")
+        _check_derived("shm.thickness_m", "the SHM resistance", r_shm_ohm(self.shm), "Ohm")
 
     def replace(self, **changes) -> "SotDevice":
         """Copy with changes; ``mtj`` / ``shm`` accept dicts of field changes."""

@@ -58,6 +58,16 @@ def binomial_ci95(k: int, n: int) -> tuple[float, float]:
     return lo, hi
 
 
+#: time step of the LLGS ensembles when none is asked for (s)
+DEFAULT_DT_S = 1e-12
+
+
+def default_dt_s(device: M.SotDevice, i_shm_a: float) -> float:
+    """:data:`DEFAULT_DT_S`, or the largest stable step at ``i_shm_a`` when smaller (s)."""
+    co = llg.coefficients(device, 1, temperature_k=0.0)
+    return min(DEFAULT_DT_S, llg.stable_dt_s(co, i_shm_a=i_shm_a))
+
+
 def switch_ensemble(device: M.SotDevice, *, i_shm_a: float, pulse_s: float, runs: int,
                     seed: int | None = None, temperature_k: float | None = None,
                     dt_s: float = 1e-12, tilt_rad: float | None = None,

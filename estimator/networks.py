@@ -185,6 +185,9 @@ class Network:
             if layer.name in seen:
                 raise ParameterError(f"{layer.name}.name", f"duplicate layer name (layer {i})")
             seen.add(layer.name)
+        if not any(isinstance(layer, (Conv, FC)) for layer in self.layers):
+            raise ParameterError(f"{self.name}.layers", "a network needs at least one conv or "
+                                 "fc layer (only pool layers given: nothing to compute)")
         shape = tuple(self.input_shape) if self.input_shape is not None else self.layers[0].in_shape
         object.__setattr__(self, "input_shape", shape)
         for i, layer in enumerate(self.layers):
@@ -279,11 +282,9 @@ def load_network(path) -> Network:
     tables with ``type`` in {"conv", "pool", "fc"} and the fields of :class:`Conv`,
     :class:`Pool` or :class:`FC`. Raises ParameterError naming the layer and field.
     """
+    from ..limits import read_input_file
     path = Path(path)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise ParameterError("path", f"cannot read {path}: {exc}") from exc
+    text = read_input_file("network", path)
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)

@@ -19,11 +19,16 @@ from typing import Any, Callable, Iterable
 import h5py
 import numpy as np
 
-from spincim.errors import LutError, ParameterError
+from spincim.errors import LutError, OutputError, ParameterError, is_disk_full
 from spincim.lut.schema import (AREA_UNITS, JSON_PROVENANCE_KEYS, PROVENANCE_KEYS, QUANTITIES,
                                 SCHEMA_VERSION, Area, Axis, Lut, McSummary, OpTable)
 
 _INT64_MAX = 2**63 - 1
+
+#: largest value a LUT entry may hold: one operation of one component costs at most 1 uJ
+#: and takes at most 1 s (orders of magnitude above any CIM op; a larger value is a
+#: corrupt or mis-scaled file, refused at read like NaN)
+PHYSICAL_MAX = {"energy_j": 1e-6, "latency_s": 1.0}
 
 
 def write_lut(lut: Lut, path: str | os.PathLike, *,
@@ -38,6 +43,7 @@ def write_lut(lut: Lut, path: str | os.PathLike, *,
         raise TypeError(f"write_lut needs a Lut, got {type(lut).__name__}")
     path = os.path.abspath(os.fspath(path))
     directory, name = os.path.split(path)
+    check_target(path)
     hook = _stage_hook or (lambda stage, tmp: None)
     tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     # O_EXCL: never clobber another writer's temp file; mode 0o666 lets the umask decide.
@@ -54,14 +60,31 @@ def write_lut(lut: Lut, path: str | os.PathLike, *,
             os.close(fd)
         hook("written", tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, (OSError, RuntimeError)) and is_disk_full(exc):
+            raise OutputError(path, "no space left on the device while writing the LUT; "
+                              "the previous file (if any) is intact") from None
         raise
     _fsync_dir(directory)
     hook("replaced", tmp)
+
+
+def check_target(path: str | os.PathLike) -> None:
+    """Refuse an output ``path`` that is not a writable regular file or a new name.
+
+    A symbolic link, device node (``/dev/null``), FIFO or directory would be replaced by
+    the atomic rename; :func:`spincim.limits.check_output_path` says why, as a
+    :class:`LutError` naming the file.
+    """
+    from spincim.limits import check_output_path
+    try:
+        check_output_path("out", path)
+    except ParameterError as exc:
+        raise LutError(os.fspath(path), exc.message) from None
 
 
 def _fsync_dir(directory: str) -> None:
@@ -294,6 +317,10 @@ def _read_op(grp: h5py.Group, name: str, axes: dict[str, Axis], where: str) -> O
             raise LutError(where, f"{ds.name} has dtype {data.dtype}, expected float")
         if not np.all(np.isfinite(data)):
             raise LutError(where, f"{ds.name} contains NaN or infinite values")
+        bound = PHYSICAL_MAX[quantity]
+        if data.size and np.max(data) > bound:
+            raise LutError(where, f"{ds.name} holds {float(np.max(data)):.4g} {units}, above "
+                                  f"the physical bound {bound:g} {units}")
         arrays[quantity] = data
     return OpTable(name, declared, arrays["energy_j"], arrays["latency_s"],
                    _py(grp.attrs.get("description", "")))
