@@ -79,3 +79,12 @@ def _no_ngspice_without_marker(request, monkeypatch):
 def device() -> SotDevice:
     """The default SOT-MTJ (docs/physics.md, parameter table) at 300 K."""
     return SotDevice()
+
+
+@pytest.fixture(scope="session")
+def ex():
+    """Two ngspice workers shared by the tests that run many small simulations."""
+    from spincim.characterize.executor import LocalExecutor
+
+    with LocalExecutor(2) as executor:
+        yield executor

@@ -6,17 +6,10 @@ import numpy as np
 import pytest
 
 from spincim.characterize import driver as D
-from spincim.characterize.executor import LocalExecutor
 from spincim.devices import switching
 from spincim.netlists import write_driver as W
 
 pytestmark = pytest.mark.ngspice
-
-
-@pytest.fixture(scope="module")
-def ex():
-    with LocalExecutor(2) as executor:
-        yield executor
 
 
 @pytest.fixture(scope="module")

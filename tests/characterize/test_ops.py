@@ -6,17 +6,10 @@ import numpy as np
 import pytest
 
 from spincim.characterize import calibration, ops
-from spincim.characterize.executor import LocalExecutor
 from spincim.devices import mtj as M
 from spincim.devices.technology import technology
 
 pytestmark = pytest.mark.ngspice
-
-
-@pytest.fixture(scope="module")
-def ex():
-    with LocalExecutor(2) as executor:
-        yield executor
 
 
 @pytest.fixture(scope="module")

@@ -52,12 +52,6 @@ CHARGE_RTOL = 0.01
 
 
 # ----------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def ex():
-    """One local two-worker executor for the whole module."""
-    with LocalExecutor(2) as executor:
-        yield executor
-
 
 @pytest.fixture(scope="module")
 def gates_vdd(ex):

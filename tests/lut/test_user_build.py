@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from spincim.characterize import ops
-from spincim.characterize.executor import LocalExecutor
 from spincim.devices import mtj as M
 from spincim.devices.technology import technology
 from spincim.lut import build, grid, summary
@@ -23,12 +22,6 @@ TECH45 = technology("45nm")
 def _spincim(*argv, cwd):
     return subprocess.run([sys.executable, "-m", "spincim.cli", *map(str, argv)],
                           capture_output=True, text=True, timeout=600, cwd=cwd)
-
-
-@pytest.fixture(scope="module")
-def ex():
-    with LocalExecutor(2) as executor:
-        yield executor
 
 
 def _tech_copy(tmp_path, **replace) -> Path:
