@@ -245,3 +245,271 @@ def wer_sweep(device: SotDevice, *, currents_a, pulses_s, method: str = "auto",
             "n_effective": [[p["n_effective"] for p in row] for row in grid],
             "wall_s": sum(p["wall_s"] for row in grid for p in row),
             "points": grid}
+
+
+# --------------------------------------------------------------------------- thermal flips
+#: splitting estimator name in results and provenance
+SPLITTING = "adaptive multilevel splitting"
+
+
+def flip_probability(problem, *, method: str = "splitting", rel_tol: float = 0.3,
+                     seed: int = 0, max_groups: int = 16, runs_per_group: int | None = None,
+                     replicas: int | None = None, brute_paths: int = BATCH_PATHS,
+                     workers: int | None = None, executor=None,
+                     scheduler: str | None = None, progress=None, _key: tuple = ()) -> dict:
+    """Probability that a spin flips within the window of ``problem``
+    (:class:`.rare_ams.EscapeProblem`), with a 95 % interval (JSON-ready dict).
+
+    ``method="splitting"``: groups of independent splitting runs until the relative
+    half-width is <= ``rel_tol`` or ``max_groups`` groups ran; ``"brute"``: plain paths
+    on the same kernel (batches of ``brute_paths``, at most ``max_groups`` rounds).
+    """
+    from . import rare_ams
+    from .executor import executor_scope
+
+    if method not in ("splitting", "brute"):
+        raise ParameterError("method", f"must be 'splitting' or 'brute', got {method!r}")
+    _check_tol(rel_tol, 1)
+    if isinstance(max_groups, bool) or not isinstance(max_groups, int) or max_groups < 1:
+        raise ParameterError("max_groups", f"must be a positive integer, got {max_groups!r}")
+    runs = rare_ams.RUNS_PER_GROUP if runs_per_group is None else runs_per_group
+    n = rare_ams.REPLICAS if replicas is None else replicas
+    start = time.perf_counter()
+    cost = {"spin_steps": 0}
+
+    def count(r) -> None:
+        cost["spin_steps"] += r["spin_steps"]
+        if progress is not None:
+            progress(r["spin_steps"])
+
+    with executor_scope(executor, scheduler=scheduler, workers=1) as ex:
+        if method == "brute":
+            results, est = run_rounds(
+                rare_ams.brute_batch,
+                lambda i: (problem, brute_paths, _seed(seed, *_key, 3, i), workers),
+                combine_binomial, rel_tol=rel_tol, max_batches=max_groups * BATCHES_PER_ROUND,
+                executor=ex, min_events=1, progress=count, stage="flip")
+            extra = {"events": est["events"]}
+        else:
+            def combine(parts):
+                return combine_runs([x for p in parts for x in p["estimates"]],
+                                    sum(p["paths_equivalent"] for p in parts))
+            results, est = run_rounds(
+                rare_ams.group,
+                lambda i: (problem, runs, n, rare_ams.KILL_FRACTION,
+                           _seed(seed, *_key, 4, i), workers),
+                combine, rel_tol=rel_tol, max_batches=max_groups, executor=ex,
+                progress=count, stage="flip")
+            extra = {"splitting_runs": est["runs"], "replicas_per_run": n,
+                     "kill_fraction": rare_ams.KILL_FRACTION,
+                     "extinct_runs": sum(r["extinct"] for r in results),
+                     "iterations_mean": float(np.mean([i for r in results
+                                                        for i in r["iterations"]]))}
+    return {"p": est["p"], "ci95": est["ci95"], "rel_half_width": est["rel_half_width"],
+            "rel_tol": rel_tol, "converged": bool(est["rel_half_width"] <= rel_tol),
+            "method": SPLITTING if method == "splitting" else "brute force",
+            "n_trajectories": int(round(cost["spin_steps"] / max(problem.steps, 1))),
+            "n_effective": est["n_effective"], "spin_steps": cost["spin_steps"],
+            "wall_s": time.perf_counter() - start, "temperature_k":
+            problem.device.temperature_k, "window_s": problem.window_s, "on_s": problem.on_s,
+            "i_shm_a": problem.i_shm_a, "i_mtj_a": problem.i_mtj_a, "s0": problem.s0,
+            "e_target": problem.e_target, "seed": seed, **extra}
+
+
+#: read window: the read current flows while the bit line settles and the latch decides
+#: (characterize/ops.py: T_BL_WAIT_S + T_LATCH_WAIT_S = 1.5 ns), then a current-free
+#: second so a spin that crossed the barrier during the read relaxes into its new well
+READ_POST_S = 1e-9
+
+
+def read_window_s() -> float:
+    """How long the read current flows in the characterized read op (s)."""
+    from .ops import T_BL_WAIT_S, T_LATCH_WAIT_S
+
+    return T_BL_WAIT_S + T_LATCH_WAIT_S
+
+
+def cell_read_currents(device: SotDevice, i_read_a: float) -> dict:
+    """Current through each selected cell per read op and stored pattern (A).
+
+    The read current enters the bit line and reaches each free layer through its MTJ
+    (RBL -> read NMOS -> reference layer -> barrier -> free layer -> SL; netlists/cell.py):
+    it drives STT, not SOT (the current leaves the free layer at the SHM's SL end; any
+    share through the SHM is neglected). Two selected cells (AND/OR/XNOR) split it by
+    their conductances at the common bias (bias-dependent TMR, solved self-consistently);
+    the access transistors' on-resistance is left out, which gives the low-resistance P
+    cell the largest share (the worst case for its disturb). AP = True.
+    """
+    from ..devices import mtj as M
+
+    mtj = device.mtj
+
+    def split(states):
+        g = np.array([M.conductance_s(mtj, -1.0 if s else 1.0, 0.0) for s in states])
+        for _ in range(50):
+            v = i_read_a / g.sum()
+            g = np.array([M.conductance_s(mtj, -1.0 if s else 1.0, v) for s in states])
+        return (i_read_a * g / g.sum()).tolist()
+
+    out = {"read": {"0": [i_read_a], "1": [i_read_a]}}
+    for op in ("and2", "or2", "xnor2"):
+        out[op] = {"".join("1" if s else "0" for s in st): split(st)
+                   for st in ((False, False), (False, True), (True, False), (True, True))}
+    return out
+
+
+def read_disturb(device: SotDevice, *, temperature_k: float, i_read_a: float | None = None,
+                 method: str = "splitting", rel_tol: float = 0.3, seed: int = 0,
+                 max_groups: int = 16, workers: int | None = None, executor=None,
+                 scheduler: str | None = None, progress=None, _key: tuple = ()) -> dict:
+    """Probability that one read flips a selected cell, per op, at ``temperature_k``.
+
+    Each distinct cell current of :func:`cell_read_currents` is one flip problem (P
+    cells: the read current's STT pushes toward AP, ``s0 = +1``, ``i_mtj_a = -I``; AP
+    cells: the same current pushes them further into their well, ``s0 = -1``) over
+    :func:`read_window_s` plus :data:`READ_POST_S`. Per op and pattern the disturb
+    probability is the sum over its cells; the op's figure is the worst pattern.
+    """
+    from ..netlists.cell import READ_CURRENT_A
+    from .executor import executor_scope
+    from .rare_ams import EscapeProblem
+
+    i_read = READ_CURRENT_A if i_read_a is None else float(i_read_a)
+    if not (math.isfinite(i_read) and i_read > 0):
+        raise ParameterError("i_read_a", f"must be > 0, got {i_read_a!r}")
+    dev = device.replace(temperature_k=float(temperature_k))
+    currents = cell_read_currents(dev, i_read)
+    on_s = read_window_s()
+    cells = sorted({(bool(int(bit)), round(i, 12)) for op in currents.values()
+                    for pattern, row in op.items() for bit, i in zip(pattern, row)})
+    per_cell = {}
+    with executor_scope(executor, scheduler=scheduler, workers=1) as ex:
+        for index, (ap, i_cell) in enumerate(cells):
+            problem = EscapeProblem(device=dev, window_s=on_s + READ_POST_S, on_s=on_s,
+                                    s0=-1.0 if ap else 1.0, i_mtj_a=-i_cell)
+            per_cell[(ap, i_cell)] = flip_probability(
+                problem, method=method, rel_tol=rel_tol, seed=seed, max_groups=max_groups,
+                workers=workers, executor=ex, progress=progress, _key=(*_key, index))
+    ops = {}
+    for op, patterns in currents.items():
+        rows = {}
+        for pattern, row in patterns.items():
+            parts = [per_cell[(bit == "1", round(i, 12))] for bit, i in zip(pattern, row)]
+            rows[pattern] = {"cell_currents_a": row, "p": sum(p["p"] for p in parts),
+                             "ci95": [sum(p["ci95"][0] for p in parts),
+                                      sum(p["ci95"][1] for p in parts)]}
+        worst = max(rows, key=lambda k: rows[k]["p"])
+        ops[op] = {"p": rows[worst]["p"], "ci95": rows[worst]["ci95"], "worst_pattern": worst,
+                   "patterns": rows}
+    return {"temperature_k": float(temperature_k), "i_read_a": i_read, "read_s": on_s,
+            "post_s": READ_POST_S, "method": per_cell[cells[0]]["method"], "ops": ops,
+            "cells": [{"ap": ap, "i_cell_a": i, **per_cell[(ap, i)]} for ap, i in cells],
+            "assumption": "read current reaches the free layer through the MTJ (STT only); "
+                          "two cells split it by conductance, access resistance neglected"}
+
+
+def retention(device: SotDevice, *, temperature_k: float, window_s: float = 10e-9,
+              method: str = "splitting", rel_tol: float = 0.3, seed: int = 0,
+              max_groups: int = 16, workers: int | None = None, executor=None,
+              scheduler: str | None = None, progress=None) -> dict:
+    """Mean time to a thermal flip at zero current: simulated and two formulas (s).
+
+    Simulated: the flip probability P of a window of ``window_s`` from equilibrium gives
+    ``tau = window_s / P`` (P << 1; it counts a flip once the spin has relaxed into the
+    other well, which lags the barrier crossing by a fraction of a ns, so tau is
+    overestimated by ~lag / window_s). Formulas (:mod:`spincim.devices.thermal`):
+    Neel-Brown ``tau0 exp(Delta)`` with tau0 = 1 ns, and the Langer/Brown IHD rate.
+    """
+    from ..devices import mtj as M
+    from ..devices import thermal
+    from .rare_ams import EscapeProblem
+
+    dev = device.replace(temperature_k=float(temperature_k))
+    problem = EscapeProblem(device=dev, window_s=window_s)
+    flip = flip_probability(problem, method=method, rel_tol=rel_tol, seed=seed,
+                            max_groups=max_groups, workers=workers, executor=executor,
+                            scheduler=scheduler, progress=progress)
+    lo, hi = flip["ci95"]
+    year = 365.25 * 86400.0
+    return {"temperature_k": float(temperature_k), "delta": M.thermal_stability(dev),
+            "window_s": window_s, "p_flip_window": flip["p"], "p_flip_ci95": flip["ci95"],
+            "tau_simulated_s": window_s / flip["p"] if flip["p"] > 0 else math.inf,
+            "tau_simulated_ci95_s": [window_s / hi if hi > 0 else math.inf,
+                                     window_s / lo if lo > 0 else math.inf],
+            "tau_neel_brown_s": thermal.neel_brown_time_s(dev),
+            "tau0_neel_brown_s": thermal.NEEL_TAU0_S,
+            "tau_ihd_s": thermal.ihd_escape_time_s(dev),
+            "tau0_ihd_s": thermal.ihd_attempt_time_s(dev),
+            "separatrix_loss_kt": thermal.separatrix_loss_kt(dev),
+            "seconds_per_year": year, "flip": flip}
+
+
+# --------------------------------------------------------------------------- LUT table
+#: default corners: room temperature and the hot corner, 85 C (the top of the industrial
+#: temperature range); Ms and Hk stay at their room-temperature values (no Ms(T) model),
+#: so Delta falls as 1/T only -- an optimistic hot corner
+DEFAULT_CORNERS_K = (300.0, 358.15)
+#: read ops of the table (characterize/ops.py READ_PATTERNS names)
+READ_OPS = ("read", "and2", "or2", "xnor2")
+
+
+def reliability_table(device: SotDevice | None = None, corners=DEFAULT_CORNERS_K, *,
+                      i_write_a: float | None = None, write_pulse_s: float | None = None,
+                      wer_rel_tol: float = 0.1, disturb_rel_tol: float = 0.3, seed: int = 0,
+                      max_groups: int = 16, workers: int | None = None, executor=None,
+                      progress=None) -> dict:
+    """Write error rate and read disturb per op and temperature corner, for the LUT.
+
+    Returns plain data shaped like a LUT Monte Carlo summary:
+    ``{"attrs": {...scalars...}, "datasets": {name: array over corners}}`` with
+    ``temperature_k``, ``write_wer`` (+ ``_ci95_lo``/``_ci95_hi``) and
+    ``<op>_disturb`` (+ interval) for ``read``, ``and2``, ``or2``, ``xnor2``; the
+    methods, currents, windows and assumptions are in ``attrs``. The write is the LUT's
+    IMCE write (default 120 uA, ``characterize/ops.py`` WRITE_PULSE_S) from P to AP.
+    """
+    from ..devices.mtj import IMCE_WRITE_CURRENT_A
+    from ..netlists.cell import READ_CURRENT_A
+    from .executor import executor_scope
+    from .ops import WRITE_PULSE_S
+
+    dev = SotDevice() if device is None else device
+    temps = [float(t) for t in corners]
+    if not temps or any(not (math.isfinite(t) and t > 0) for t in temps):
+        raise ParameterError("corners", f"need temperatures > 0 K, got {corners!r}")
+    i_write = IMCE_WRITE_CURRENT_A if i_write_a is None else float(i_write_a)
+    pulse = WRITE_PULSE_S if write_pulse_s is None else float(write_pulse_s)
+    data: dict[str, list] = {"temperature_k": temps}
+    methods = set()
+    with executor_scope(executor, workers=1) as ex:
+        for c, temp in enumerate(temps):
+            w = write_error_rate(dev.replace(temperature_k=temp), i_shm_a=i_write,
+                                 pulse_s=pulse, rel_tol=wer_rel_tol, seed=seed,
+                                 workers=workers, executor=ex, progress=progress,
+                                 _key=(100, c))
+            methods.add(("write", w["method"]))
+            for key, value in (("write_wer", w["wer"]), ("write_wer_ci95_lo", w["wer_ci95"][0]),
+                               ("write_wer_ci95_hi", w["wer_ci95"][1])):
+                data.setdefault(key, []).append(value)
+            rd = read_disturb(dev, temperature_k=temp, rel_tol=disturb_rel_tol, seed=seed,
+                              max_groups=max_groups, workers=workers, executor=ex,
+                              progress=progress, _key=(200, c))
+            methods.add(("read", rd["method"]))
+            for op in READ_OPS:
+                entry = rd["ops"][op]
+                data.setdefault(f"{op}_disturb", []).append(entry["p"])
+                data.setdefault(f"{op}_disturb_ci95_lo", []).append(entry["ci95"][0])
+                data.setdefault(f"{op}_disturb_ci95_hi", []).append(entry["ci95"][1])
+    attrs = {"write_method": "; ".join(sorted(m for k, m in methods if k == "write")),
+             "read_method": "; ".join(sorted(m for k, m in methods if k == "read")),
+             "i_write_a": i_write, "write_pulse_s": pulse, "write_direction": "P to AP",
+             "write_criterion": "fails unless m_x passes -0.9 during the pulse "
+                                "(after a 2 ns settle at zero current)",
+             "i_read_a": READ_CURRENT_A, "read_s": read_window_s(), "read_post_s": READ_POST_S,
+             "read_criterion": "a selected cell flips: relaxed into the other well "
+                               "(well energy <= half the barrier) by the end of the window",
+             "read_assumption": "read current through the MTJ (STT only); two cells split it "
+                                "by conductance, access resistance neglected",
+             "corner_assumption": "Ms and Hk at their 300 K values: Delta scales as 1/T",
+             "wer_rel_tol": wer_rel_tol, "disturb_rel_tol": disturb_rel_tol, "seed": seed}
+    return {"attrs": attrs,
+            "datasets": {k: np.asarray(v, dtype=float) for k, v in data.items()}}

@@ -7,7 +7,8 @@ noise of :mod:`._noise`, exactly as the brute-force kernel does; they add:
   of the y/z thermal-field normals (in units of the normals' standard deviation) and
   the log likelihood ratio ``-u.eta - |u|^2 / 2`` of every step;
 * :func:`ams_block` -- path segments for adaptive multilevel splitting: each spin starts
-  at its own step, carries an integer score level (:func:`escape_level`), records every
+  at its own step, carries an integer score level (:func:`escape_level`: a tabulated
+  log committor of the well energy and time, then the flipped side), records every
   new maximum of the level (step and state: the points a splitting branches from), and
   stops when it reaches the target level or the horizon.
 """
@@ -77,29 +78,41 @@ def is_block(m, kx, ky, kz, alpha, h_dl, h_fl, h_stt, thermal_d, i_shm, i_mtj, h
 
 
 @numba.njit(inline="always", fastmath=FLAGS)
-def escape_level(mx, my, mz, s0, ratio_zy, e_target, eps, levels):
-    """Integer score level of ``m`` for an escape from the well at ``m_x = s0``.
+def escape_level(step, mx, my, mz, s0, ratio_zy, e_target, eps, levels, log_q, stride,
+                 s_min, detect_from):
+    """Integer score level of ``m`` at ``step`` for an escape from the well at m_x = s0.
 
     With the normalized well energy ``e = m_y^2 + ratio_zy m_z^2`` (0 at the minimum, 1 at
-    the saddle ``+-y``), the score is ``e`` in the source well, ``1 + eps (1 - s0 m_x)/2``
-    above the saddle, and ``1 + eps + 1 - e`` in the target well; the target set (the
-    spin has flipped and relaxed to ``e <= e_target``) is exactly score
-    ``>= z = 2 + eps - e_target``. The level is ``floor(levels * score / z)``, so the
-    target is ``level >= levels``.
+    the saddle +-y) the score is: in the source well the log committor ``log_q[step //
+    stride, e]`` (linear in e; <= 0), above the saddle ``eps (1 - s0 m_x) / 2``, in the
+    target well ``eps + 1 - e``. The target set (flipped and relaxed to ``e <= e_target``)
+    is exactly score ``>= z = eps + 1 - e_target``; the level is
+    ``floor(levels (score - s_min) / (z - s_min))``, so the target is ``level >= levels``
+    -- from step ``detect_from`` on; before, the level stays below ``levels``.
     """
     e = my * my + ratio_zy * mz * mz
     side = s0 * mx
-    if e < 1.0:
-        score = e if side > 0.0 else 2.0 + eps - e
-    else:
-        score = 1.0 + eps * 0.5 * (1.0 - side)
-    return np.int64(math.floor(levels * score / (2.0 + eps - e_target)))
+    n_t = log_q.shape[0]
+    n_e = log_q.shape[1]
+    # branch-free (the spin loop stays vectorized): every candidate, then select
+    i = min(step // stride, n_t - 1)
+    x = min(e, 1.0) * (n_e - 1)
+    j = min(np.int64(x), n_e - 2)
+    f = x - j
+    source = log_q[i, j] * (1.0 - f) + log_q[i, j + 1] * f
+    above = eps * 0.5 * (1.0 - side)
+    target = eps + 1.0 - e
+    score = above if e >= 1.0 else (source if side > 0.0 else target)
+    z = eps + 1.0 - e_target
+    lev = np.int64(math.floor(levels * (max(score, s_min) - s_min) / (z - s_min)))
+    return lev if step >= detect_from else min(lev, levels - 1)
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FLAGS, error_model="numpy")
 def ams_block(m, kx, ky, kz, alpha, h_dl, h_fl, h_stt, thermal_d, i_shm, i_mtj, h_ext, dt,
               key, t0, t_end, on_start, on_stop, s0, ratio_zy, e_target, eps, levels,
-              best, rec_step, rec_m, rec_level, rec_count, gamma0):
+              log_q, stride, s_min, detect_from, best, rec_step, rec_m, rec_level, rec_count,
+              gamma0):
     """Run spin j of ``m`` (3, n) from step ``t0[j]`` to ``t_end`` or its target level.
 
     ``best`` (n,) is each spin's running maximum level on entry (updated); every new
@@ -141,7 +154,8 @@ def ams_block(m, kx, ky, kz, alpha, h_dl, h_fl, h_stt, thermal_d, i_shm, i_mtj, 
             mxa[j] = mx if act else mxa[j]
             mya[j] = my if act else mya[j]
             mza[j] = mz if act else mza[j]
-            lev[j] = escape_level(mx, my, mz, s0, ratio_zy, e_target, eps, levels)
+            lev[j] = escape_level(step + 1, mx, my, mz, s0, ratio_zy, e_target, eps,
+                                  levels, log_q, stride, s_min, detect_from)
         any_active = False
         for j in range(n):
             if not active[j]:

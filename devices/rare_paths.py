@@ -20,8 +20,9 @@
   efficient.
 * **Path segments for adaptive multilevel splitting** (:func:`ams_segments`): spins that
   start at their own step from a branching point, with the escape score of
-  :func:`._rare_kernel.escape_level` (energy in the source well, the flipped and relaxed
-  spin as target) and the records a splitting branches from.
+  :func:`._rare_kernel.escape_level` (in the source well the log committor of a 1-D
+  diffusion of the well energy, :func:`escape_committor`; the flipped and relaxed spin
+  as target) and the records a splitting branches from.
 
 Spins run in chunks of :data:`llg.CHUNK_SPINS` with their own counter-based noise
 streams spawned from one ``SeedSequence``, on threads: the result does not depend on the
@@ -43,7 +44,8 @@ from . import _noise, llg
 from . import mtj as M
 
 __all__ = ["transverse_linearization", "control_gains", "is_paths", "IsPaths",
-           "EscapeScore", "escape_score", "ams_segments", "AmsSegments", "level_of"]
+           "EscapeScore", "escape_score", "escape_committor", "well_energy_diffusion",
+           "ams_segments", "AmsSegments", "level_of"]
 
 
 # --------------------------------------------------------------------------- linear model
@@ -131,8 +133,13 @@ def control_gains(co: llg.LlgCoefficients, *, s0: float, phases, dt_s: float,
 
 
 # --------------------------------------------------------------------------- threads
-def _chunks(n: int) -> list[slice]:
-    return [slice(a, min(a + llg.CHUNK_SPINS, n)) for a in range(0, n, llg.CHUNK_SPINS)]
+#: spins per chunk of a splitting iteration: small, so the few hundred clones of one
+#: iteration still spread over the threads
+AMS_CHUNK_SPINS = 128
+
+
+def _chunks(n: int, size: int = llg.CHUNK_SPINS) -> list[slice]:
+    return [slice(a, min(a + size, n)) for a in range(0, n, size)]
 
 
 def _run_threads(fn, n_items: int, workers: int | None) -> None:
@@ -146,8 +153,10 @@ def _run_threads(fn, n_items: int, workers: int | None) -> None:
 
 
 def _seed(seed) -> np.random.SeedSequence:
+    """A fresh ``SeedSequence`` (spawning never mutates the caller's object)."""
     if isinstance(seed, np.random.SeedSequence):
-        return seed
+        return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key,
+                                      pool_size=seed.pool_size)
     if seed is None:
         raise ParameterError("seed", "a thermal run needs a seed")
     return np.random.SeedSequence(seed)
@@ -208,20 +217,92 @@ def is_paths(co: llg.LlgCoefficients, *, s0: float, i_shm_a: float, i_mtj_a: flo
 
 
 # --------------------------------------------------------------------------- AMS paths
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EscapeScore:
-    """Parameters of the escape score (see :func:`._rare_kernel.escape_level`)."""
+    """Score of an escape from the well at m_x = s0 (see
+    :func:`._rare_kernel.escape_level`): a log-committor table and the target."""
 
-    s0: float          #: source well, m_x = s0
-    ratio_zy: float    #: H_z / H_y stiffness ratio of the well (normalized energy)
-    e_target: float    #: the flipped spin counts once its well energy is <= this
-    eps: float         #: tie-breaker span above the saddle
-    levels: int        #: integer levels up to the target
+    s0: float             #: source well, m_x = s0
+    ratio_zy: float       #: H_z / H_y stiffness ratio of the well (normalized energy)
+    e_target: float       #: the flipped spin counts once its well energy is <= this
+    eps: float            #: score span above the saddle (orders the states there)
+    levels: int           #: integer levels up to the target
+    log_q: np.ndarray     #: (n_t, n_e) log committor at steps 0, stride, ... and e in [0, 1]
+    stride: int           #: steps per row of ``log_q``
+    s_min: float          #: lowest score (level 0)
+    detect_from: int      #: the target counts from this step on
 
 
-def escape_score(co: llg.LlgCoefficients, *, s0: float, e_target: float = 0.5,
-                 levels: int = 512, eps: float = 0.05) -> EscapeScore:
-    """The escape score of spin 0's well at ``m_x = s0`` (zero current)."""
+def well_energy_diffusion(co: llg.LlgCoefficients, *, s0: float, i_shm_a: float = 0.0,
+                          i_mtj_a: float = 0.0) -> tuple[float, float]:
+    """``(kappa, c0)`` of the phase-averaged well energy ``e`` (1 at the saddle) of spin 0:
+    ``de = (c0 - 2 kappa e) dt + sqrt(2 c0 e) dW`` (Ito), from the linearized LLGS.
+
+    kappa = -Re(eig A) (> 0 while the well is stable), c0 = D tr(G^T E G) with
+    E = diag(1, H_z/H_y); at zero current the stationary law exp(-2 kappa e / c0) is the
+    Boltzmann one, exp(-Delta e).
+    """
+    a_mat, g_mat = transverse_linearization(co, s0=s0, i_shm_a=i_shm_a, i_mtj_a=i_mtj_a)
+    a0, _ = transverse_linearization(co, s0=s0)
+    ratio = abs(a0[0, 1] / a0[1, 0])
+    kappa = -float(np.mean(np.linalg.eigvals(a_mat).real))
+    c0 = float(co.thermal_d[0]) * float(np.trace(g_mat.T @ np.diag([1.0, ratio]) @ g_mat))
+    return kappa, c0
+
+
+def escape_committor(co: llg.LlgCoefficients, *, s0: float, phases, dt_s: float,
+                     n_e: int = 401, stride: int = 5) -> np.ndarray:
+    """log P(the well energy reaches the saddle by the end | e at step k*stride), (n_t, n_e).
+
+    ``phases``: list of ``(steps, i_shm_a, i_mtj_a)``. The 1-D energy diffusion of
+    :func:`well_energy_diffusion`, solved backwards from q(T, e<1) = 0, q(t, 1) = 1 with
+    implicit Euler steps of ``stride`` time steps (an M-matrix: every value keeps its
+    relative accuracy, down to 1e-300). Only the splitting's score: it never biases.
+    """
+    from scipy.linalg import solve_banded
+
+    total = sum(int(p[0]) for p in phases)
+    n_t = total // stride + 1
+    grid = np.linspace(0.0, 1.0, n_e)
+    h = grid[1] - grid[0]
+    rate_of = np.empty(total)
+    k = 0
+    coeffs = []
+    for steps, i_shm, i_mtj in phases:
+        coeffs.append(well_energy_diffusion(co, s0=s0, i_shm_a=i_shm, i_mtj_a=i_mtj))
+        rate_of[k:k + int(steps)] = len(coeffs) - 1
+        k += int(steps)
+    q = np.zeros(n_e)
+    q[-1] = 1.0
+    log_q = np.empty((n_t, n_e))
+    log_q[-1] = np.log(np.maximum(q, 1e-300))
+    inner = grid[:-1]
+    for row in range(n_t - 2, -1, -1):
+        step = row * stride
+        kappa, c0 = coeffs[int(rate_of[min(step, total - 1)])]
+        tau = (min((row + 1) * stride, total) - step) * dt_s
+        drift = c0 - 2.0 * kappa * inner
+        diff = c0 * inner
+        # (I - tau L) q_new = q_old on e < 1, with q(1) = 1; upwind drift, e = 0 one-sided
+        lower = -tau * (diff / h**2 - np.minimum(drift, 0.0) / h)
+        upper = -tau * (diff / h**2 + np.maximum(drift, 0.0) / h)
+        main = 1.0 - lower - upper
+        rhs = q[:-1].copy()
+        rhs[-1] -= upper[-1] * 1.0
+        ab = np.zeros((3, n_e - 1))
+        ab[0, 1:] = upper[:-1]
+        ab[1] = main
+        ab[2, :-1] = lower[1:]
+        q[:-1] = solve_banded((1, 1), ab, rhs)
+        log_q[row] = np.log(np.maximum(q, 1e-300))
+    return log_q
+
+
+def escape_score(co: llg.LlgCoefficients, *, s0: float, phases, dt_s: float,
+                 detect_from: int = 0, e_target: float = 0.5, levels: int = 512,
+                 eps: float = 0.5, stride: int = 5) -> EscapeScore:
+    """The escape score of spin 0's well at m_x = s0 under the current ``phases``; the
+    target counts from step ``detect_from``."""
     if not 0 < e_target < 1:
         raise ParameterError("e_target", f"must be in (0, 1), got {e_target!r}")
     if isinstance(levels, bool) or not isinstance(levels, int) or levels < 8:
@@ -229,16 +310,23 @@ def escape_score(co: llg.LlgCoefficients, *, s0: float, e_target: float = 0.5,
     kx, ky, kz = float(co.kx[0]), float(co.ky[0]), float(co.kz[0])
     if not kx < ky <= kz:
         raise ParameterError("mtj", "the escape score needs an easy x axis (kx < ky <= kz)")
+    log_q = escape_committor(co, s0=s0, phases=phases, dt_s=dt_s, stride=stride)
+    # every path starts at the minimum at step 0 and scores its running maximum, so no
+    # score below the start's matters: the levels span [start, target]
+    s_min = float(max(log_q[0, 0], np.log(1e-300))) - 1.0
     return EscapeScore(s0=float(s0), ratio_zy=(kz - kx) / (ky - kx), e_target=e_target,
-                       eps=eps, levels=levels)
+                       eps=eps, levels=levels, log_q=log_q, stride=stride, s_min=s_min,
+                       detect_from=int(detect_from))
 
 
-def level_of(score: EscapeScore, m: np.ndarray) -> np.ndarray:
-    """Score levels of states ``m`` (k, 3), as the kernel computes them."""
+def level_of(score: EscapeScore, m: np.ndarray, step: int = 0) -> np.ndarray:
+    """Score levels of states ``m`` (k, 3) at ``step``, as the kernel computes them."""
     from ._rare_kernel import escape_level
 
-    return np.array([escape_level(float(x), float(y), float(z), score.s0, score.ratio_zy,
-                                  score.e_target, score.eps, score.levels) for x, y, z in m],
+    return np.array([escape_level(int(step), float(x), float(y), float(z), score.s0,
+                                  score.ratio_zy, score.e_target, score.eps, score.levels,
+                                  score.log_q, score.stride, score.s_min, score.detect_from)
+                     for x, y, z in m],
                     dtype=np.int64)
 
 
@@ -271,31 +359,29 @@ def ams_segments(co: llg.LlgCoefficients, *, m0: np.ndarray, t0: np.ndarray, bes
     cap = score.levels + 2
     best = best0.astype(np.int64).copy()
     rec_count = np.zeros(k, dtype=np.int64)
-    rec_step = np.zeros((k, cap), dtype=np.int64)
-    rec_m = np.zeros((k, cap, 3))
-    rec_level = np.zeros((k, cap), dtype=np.int64)
+    rec_step = np.empty((k, cap), dtype=np.int64)
+    rec_m = np.empty((k, cap, 3))
+    rec_level = np.empty((k, cap), dtype=np.int64)
     m = np.ascontiguousarray(m0, dtype=float).copy()
     t0 = t0.astype(np.int64)
     i_shm = np.full(k, float(i_shm_a))
     i_mtj = np.full(k, float(i_mtj_a))
-    chunks = _chunks(k)
+    chunks = _chunks(k, AMS_CHUNK_SPINS)
     seeds = _seed(seed).spawn(len(chunks))
     h_ext = np.zeros(3)
     steps = [0] * len(chunks)
 
-    def run(index: int) -> None:
+    def run(index: int) -> None:  # the kernel writes the chunk's rows in place
         sl = chunks[index]
         cc = co.take(sl)
         mc = np.ascontiguousarray(m[sl].T)
-        b = best[sl].copy()
-        rc, rs, rm, rl = (rec_count[sl].copy(), rec_step[sl].copy(), rec_m[sl].copy(),
-                          rec_level[sl].copy())
         ams_block(mc, cc.kx, cc.ky, cc.kz, cc.alpha, cc.h_dl_per_a, cc.h_fl_per_a,
                   cc.h_stt_per_a, cc.thermal_d, i_shm[sl], i_mtj[sl], h_ext, dt_s,
                   _noise.stream_key(seeds[index]), t0[sl], int(t_end), int(on_start),
                   int(on_stop), score.s0, score.ratio_zy, score.e_target, score.eps,
-                  score.levels, b, rs, rm, rl, rc, M.GAMMA0)
-        best[sl], rec_count[sl], rec_step[sl], rec_m[sl], rec_level[sl] = b, rc, rs, rm, rl
+                  score.levels, score.log_q, score.stride, score.s_min, score.detect_from,
+                  best[sl], rec_step[sl], rec_m[sl], rec_level[sl], rec_count[sl],
+                  M.GAMMA0)
         steps[index] = (sl.stop - sl.start) * int(t_end - t0[sl].min())
 
     _run_threads(run, len(chunks), workers)
