@@ -95,22 +95,28 @@ def combine_runs(estimates, costs_paths: int) -> dict:
 
 
 def run_rounds(fn, make_item, combine, *, rel_tol: float, max_batches: int, executor,
-               min_events: int = 0, progress=None, stage: str = "rare") -> tuple[list, dict]:
+               min_events: int = 0, progress=None, stage: str = "rare", enough=None,
+               checkpoint=None) -> tuple[list, dict]:
     """Batches ``fn(make_item(i))`` in rounds of :data:`BATCHES_PER_ROUND` until the
     relative 95 % half-width of ``combine(results)`` is <= ``rel_tol`` (and at least
-    ``min_events`` events) or ``max_batches`` ran. Returns (results, estimate)."""
+    ``min_events`` events), ``enough(estimate)`` is true, or ``max_batches`` ran.
+
+    Every round is one ``executor.map`` (stage ``{stage}-{first index}``, stored in and
+    restored from ``checkpoint``). Returns (results, estimate)."""
     results: list = []
     est: dict = {}
     while len(results) < max_batches:
         first = len(results)
         items = [make_item(i) for i in range(first, min(first + BATCHES_PER_ROUND,
                                                         max_batches))]
-        done = executor.map(fn, items, stage=f"{stage}-{first}",
+        done = executor.map(fn, items, stage=f"{stage}-{first}", checkpoint=checkpoint,
                             on_result=None if progress is None
                             else (lambda _i, r: progress(r)))
         results.extend(done)
         est = combine(results)
         if est["rel_half_width"] <= rel_tol and est.get("events", min_events) >= min_events:
+            break
+        if enough is not None and enough(est):
             break
     return results, est
 
@@ -130,27 +136,35 @@ def _seed(seed: int, *key: int) -> np.random.SeedSequence:
 
 
 def write_error_rate(device: SotDevice, *, i_shm_a: float, pulse_s: float,
-                     method: str = "auto", rel_tol: float = 0.1, seed: int = 0,
+                     method: str = "auto", rel_tol: float = 0.1,
+                     wer_target: float | None = None, seed: int = 0,
                      max_paths: int = 4_000_000, batch_paths: int = BATCH_PATHS,
-                     settle_s: float = SETTLE_S, dt_s: float = 1e-12,
-                     workers: int | None = None, executor=None, scheduler: str | None = None,
-                     progress=None, _key: tuple = ()) -> dict:
+                     pilot_paths: int = rare_is.PILOT_PATHS, settle_s: float = SETTLE_S,
+                     dt_s: float = 1e-12, workers: int | None = None, executor=None,
+                     scheduler: str | None = None, checkpoint=None, progress=None,
+                     _key: tuple = (), _store=None) -> dict:
     """WER of one SHM pulse from the P state with a 95 % interval (JSON-ready dict).
 
     ``method``: ``"is"`` (importance sampling), ``"brute"`` (plain paths on the same
     kernel) or ``"auto"`` (a pilot brute-force batch; brute force goes on when it saw at
     least 400 failures, otherwise importance sampling). Runs rounds of batches until the
-    relative half-width is <= ``rel_tol`` or ``max_paths`` paths ran. ``workers``: threads
-    per batch. The keys of ``spincim mc write`` (``wer``, ``wer_ci95``, ``runs``, ...)
+    relative half-width is <= ``rel_tol``, the whole interval lies below ``wer_target``
+    (the WER is certified below it; ``meets_target`` in the result) or ``max_paths`` paths
+    ran. ``workers``: threads per batch; ``checkpoint``: a path or open Checkpoint where
+    finished batches are stored (a re-run resumes). The keys of ``spincim mc write`` (``wer``, ``wer_ci95``, ``runs``, ...)
     plus ``method``, ``rel_half_width``, ``n_trajectories`` (paths simulated, pilots
     included), ``n_effective`` (brute-force trajectories of the same variance),
     ``spin_steps`` and ``wall_s``.
     """
+    from . import checkpoint as ckpt
     from .executor import executor_scope
 
     if method not in METHODS:
         raise ParameterError("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
     _check_tol(rel_tol, max_paths)
+    if wer_target is not None and not (isinstance(wer_target, (int, float))
+                                       and 0 < wer_target < 1):
+        raise ParameterError("wer_target", f"must be in (0, 1), got {wer_target!r}")
     if isinstance(batch_paths, bool) or not isinstance(batch_paths, int) or batch_paths < 64:
         raise ParameterError("batch_paths", f"must be an integer >= 64, got {batch_paths!r}")
     point = rare_is.WerPoint(device, i_shm_a=i_shm_a, pulse_s=pulse_s, settle_s=settle_s,
@@ -165,18 +179,38 @@ def write_error_rate(device: SotDevice, *, i_shm_a: float, pulse_s: float,
         if progress is not None:
             progress(r["spin_steps"])
 
+    params = {"device": device, "i_shm_a": point.i_shm_a, "pulse_s": point.pulse_s,
+              "method": method, "rel_tol": rel_tol, "wer_target": wer_target, "seed": seed,
+              "max_paths": max_paths, "batch_paths": batch_paths, "pilot_paths": pilot_paths,
+              "settle_s": settle_s, "dt_s": dt_s}
+    if _store is not None:
+        store = _store
+    else:
+        scope = ckpt.checkpoint_scope(checkpoint, kind="mc write rare", parameters=params)
+        with scope as store:
+            return write_error_rate(device, i_shm_a=i_shm_a, pulse_s=pulse_s, method=method,
+                                    rel_tol=rel_tol, wer_target=wer_target, seed=seed,
+                                    max_paths=max_paths, batch_paths=batch_paths,
+                                    pilot_paths=pilot_paths, settle_s=settle_s, dt_s=dt_s,
+                                    workers=workers,
+                                    executor=executor, scheduler=scheduler,
+                                    progress=progress, _key=_key,
+                                    _store=False if store is None else store)
+    store = None if store is False else store
+    tag = "".join(f"-{k}" for k in _key)
     with executor_scope(executor, scheduler=scheduler, workers=1) as ex:
         chosen, control = method, None
         if method == "auto":
             pilot = ex.map(rare_is.batch, [(point, 0.0, 0, batch_paths,
                                             _seed(seed, *_key, 0, 0), workers)],
-                           stage="wer-auto")[0]
+                           stage=f"wer{tag}-auto", checkpoint=store)[0]
             count(pilot)
             chosen = "brute" if pilot["events"] >= _AUTO_BRUTE_EVENTS else "is"
         if chosen == "is":
-            control = rare_is.tune(point, seed=_seed(seed, *_key, 1), workers=workers)
+            control = rare_is.tune(point, seed=_seed(seed, *_key, 1), workers=workers,
+                                   pilot_paths=pilot_paths)
             cost["spin_steps"] += control["pilot_spin_steps"]
-            cost["paths"] += rare_is.PILOT_PATHS * len(control["pilot"])
+            cost["paths"] += pilot_paths * len(control["pilot"])
             if progress is not None:
                 progress(control["pilot_spin_steps"])
             window, free = control["window_e"], control["free_steps"]
@@ -187,10 +221,14 @@ def write_error_rate(device: SotDevice, *, i_shm_a: float, pulse_s: float,
         def make_item(i: int):
             return (point, window, free, batch_paths, _seed(seed, *_key, 2, i), workers)
 
+        def below_target(e) -> bool:
+            return wer_target is not None and e["events"] > 0 and e["ci95"][1] < wer_target
+
         results, est = run_rounds(rare_is.batch, make_item, combine, rel_tol=rel_tol,
                                   max_batches=max_batches, executor=ex,
                                   min_events=1 if chosen == "brute" else 0,
-                                  progress=count, stage="wer")
+                                  progress=count, stage=f"wer{tag}", enough=below_target,
+                                  checkpoint=store)
     wall = time.perf_counter() - start
     lo, hi = est["ci95"]
     wer = est["p"]
@@ -204,7 +242,8 @@ def write_error_rate(device: SotDevice, *, i_shm_a: float, pulse_s: float,
            "n_trajectories": cost["paths"], "n_effective": est["n_effective"],
            "ess": est["ess"], "max_weight_share": est["max_weight_share"],
            "spin_steps": cost["spin_steps"], "settle_s": point.settle_s, "dt_s": point.dt_s,
-           "temperature_k": device.temperature_k, "seed": seed}
+           "temperature_k": device.temperature_k, "seed": seed, "wer_target": wer_target,
+           "meets_target": None if wer_target is None else bool(hi < wer_target)}
     if control is not None:
         out["control"] = {"window_e": control["window_e"],
                           "free_s": control["free_steps"] * point.dt_s,
@@ -213,9 +252,10 @@ def write_error_rate(device: SotDevice, *, i_shm_a: float, pulse_s: float,
 
 
 def wer_sweep(device: SotDevice, *, currents_a, pulses_s, method: str = "auto",
-              rel_tol: float = 0.1, seed: int = 0, max_paths: int = 4_000_000,
-              batch_paths: int = BATCH_PATHS, workers: int | None = None, executor=None,
-              scheduler: str | None = None, progress=None) -> dict:
+              rel_tol: float = 0.1, wer_target: float | None = None, seed: int = 0,
+              max_paths: int = 4_000_000, batch_paths: int = BATCH_PATHS,
+              workers: int | None = None, executor=None, scheduler: str | None = None,
+              checkpoint=None, progress=None) -> dict:
     """:func:`write_error_rate` over currents x pulses (``wer[i][j]``: current i, pulse j).
 
     Point (i, j) draws from ``SeedSequence(seed, spawn_key=(i, j, ...))``: adding points
@@ -227,16 +267,28 @@ def wer_sweep(device: SotDevice, *, currents_a, pulses_s, method: str = "auto",
     pulses = [float(p) for p in pulses_s]
     if not currents or not pulses:
         raise ParameterError("sweep", "give at least one current and one pulse width")
+    from . import checkpoint as ckpt
+
     grid = []
-    with executor_scope(executor, scheduler=scheduler, workers=1) as ex:
+    params = {"device": device, "currents_a": currents, "pulses_s": pulses, "method": method,
+              "rel_tol": rel_tol, "wer_target": wer_target, "seed": seed,
+              "max_paths": max_paths, "batch_paths": batch_paths}
+    with ckpt.checkpoint_scope(checkpoint, kind="mc write rare sweep",
+                               parameters=params) as store, \
+            executor_scope(executor, scheduler=scheduler, workers=1) as ex:
         for i, current in enumerate(currents):
             grid.append([write_error_rate(device, i_shm_a=current, pulse_s=pulse,
-                                          method=method, rel_tol=rel_tol, seed=seed,
+                                          method=method, rel_tol=rel_tol,
+                                          wer_target=wer_target, seed=seed,
                                           max_paths=max_paths, batch_paths=batch_paths,
-                                          workers=workers, executor=ex, progress=progress,
-                                          _key=(i, j))
+                                          workers=workers, executor=ex,
+                                          progress=progress, _key=(i, j),
+                                          _store=False if store is None else store)
                          for j, pulse in enumerate(pulses)])
     return {"currents_a": currents, "pulses_s": pulses, "seed": seed, "method": method,
+            "runs": max(p["runs"] for row in grid for p in row),
+            "runs_per_point": [[p["runs"] for p in row] for row in grid],
+            "wer_target": wer_target,
             "rel_tol": rel_tol, "temperature_k": device.temperature_k,
             "wer": [[p["wer"] for p in row] for row in grid],
             "wer_ci95": [[p["wer_ci95"] for p in row] for row in grid],
@@ -360,8 +412,10 @@ def cell_read_currents(device: SotDevice, i_read_a: float) -> dict:
 
 def read_disturb(device: SotDevice, *, temperature_k: float, i_read_a: float | None = None,
                  method: str = "splitting", rel_tol: float = 0.3, seed: int = 0,
-                 max_groups: int = 16, workers: int | None = None, executor=None,
-                 scheduler: str | None = None, progress=None, _key: tuple = ()) -> dict:
+                 max_groups: int = 16, replicas: int | None = None,
+                 runs_per_group: int | None = None, workers: int | None = None,
+                 executor=None, scheduler: str | None = None, progress=None,
+                 _key: tuple = ()) -> dict:
     """Probability that one read flips a selected cell, per op, at ``temperature_k``.
 
     Each distinct cell current of :func:`cell_read_currents` is one flip problem (P
@@ -389,7 +443,8 @@ def read_disturb(device: SotDevice, *, temperature_k: float, i_read_a: float | N
                                     s0=-1.0 if ap else 1.0, i_mtj_a=-i_cell)
             per_cell[(ap, i_cell)] = flip_probability(
                 problem, method=method, rel_tol=rel_tol, seed=seed, max_groups=max_groups,
-                workers=workers, executor=ex, progress=progress, _key=(*_key, index))
+                replicas=replicas, runs_per_group=runs_per_group, workers=workers,
+                executor=ex, progress=progress, _key=(*_key, index))
     ops = {}
     for op, patterns in currents.items():
         rows = {}
@@ -456,8 +511,9 @@ READ_OPS = ("read", "and2", "or2", "xnor2")
 def reliability_table(device: SotDevice | None = None, corners=DEFAULT_CORNERS_K, *,
                       i_write_a: float | None = None, write_pulse_s: float | None = None,
                       wer_rel_tol: float = 0.1, disturb_rel_tol: float = 0.3, seed: int = 0,
-                      max_groups: int = 16, workers: int | None = None, executor=None,
-                      progress=None) -> dict:
+                      max_groups: int = 16, wer_max_paths: int = 4_000_000,
+                      replicas: int | None = None, runs_per_group: int | None = None,
+                      workers: int | None = None, executor=None, progress=None) -> dict:
     """Write error rate and read disturb per op and temperature corner, for the LUT.
 
     Returns plain data shaped like a LUT Monte Carlo summary:
@@ -484,14 +540,15 @@ def reliability_table(device: SotDevice | None = None, corners=DEFAULT_CORNERS_K
         for c, temp in enumerate(temps):
             w = write_error_rate(dev.replace(temperature_k=temp), i_shm_a=i_write,
                                  pulse_s=pulse, rel_tol=wer_rel_tol, seed=seed,
-                                 workers=workers, executor=ex, progress=progress,
-                                 _key=(100, c))
+                                 max_paths=wer_max_paths, workers=workers, executor=ex,
+                                 progress=progress, _key=(100, c))
             methods.add(("write", w["method"]))
             for key, value in (("write_wer", w["wer"]), ("write_wer_ci95_lo", w["wer_ci95"][0]),
                                ("write_wer_ci95_hi", w["wer_ci95"][1])):
                 data.setdefault(key, []).append(value)
             rd = read_disturb(dev, temperature_k=temp, rel_tol=disturb_rel_tol, seed=seed,
-                              max_groups=max_groups, workers=workers, executor=ex,
+                              max_groups=max_groups, replicas=replicas,
+                              runs_per_group=runs_per_group, workers=workers, executor=ex,
                               progress=progress, _key=(200, c))
             methods.add(("read", rd["method"]))
             for op in READ_OPS:

@@ -15,9 +15,12 @@ anisotropy plus the intrinsic easy axis, :func:`.mtj.stiffness_fields_a_per_m`):
   Sec. IV): per saddle ``Gamma = lambda_+ / (2 pi) sqrt(det H_min / |det H_saddle|)
   exp(-Delta)``, ``lambda_+`` the unstable rate of the linearized LLG at the saddle and
   ``H`` the energy Hessians in the tangent plane; two saddles double it. It holds when the
-  energy lost per orbit near the separatrix is many kB T (here ~ alpha x 300 kB T at
-  Delta = 40: 3; corrections of order 1/Delta besides): :func:`separatrix_loss_kt` gives
-  that number, so a comparison can state how far the formula is trusted.
+  energy lost per orbit near the separatrix is many kB T (:func:`separatrix_loss_kt`:
+  8.6 kB T for the default layer at 300 K); corrections of order 1/Delta besides.
+* Below that, the escape is limited by energy diffusion: the Mel'nikov-Meshkov
+  depopulation factor ``A(loss)`` (V. I. Mel'nikov, S. V. Meshkov, J. Chem. Phys. 85,
+  1018 (1986); applied to magnetic moments by Coffey & Kalmykov, Sec. IV) multiplies the
+  IHD rate (:func:`crossover_escape_time_s`); A -> 1 for a large loss.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import numpy as np
 from . import mtj as M
 
 __all__ = ["NEEL_TAU0_S", "neel_brown_time_s", "ihd_escape_time_s", "ihd_attempt_time_s",
-           "separatrix_loss_kt"]
+           "separatrix_loss_kt", "depopulation_factor", "crossover_escape_time_s"]
 
 #: conventional Neel-Brown attempt time (s): L. Neel, Ann. Geophys. 5, 99 (1949)
 NEEL_TAU0_S = 1e-9
@@ -87,3 +90,21 @@ def separatrix_loss_kt(device: M.SotDevice, points: int = 20001) -> float:
     # one passage from saddle +y to saddle -y around a pole: two quarter arcs
     loss_j = mtj.alpha * M.MU0 * mtj.ms_a_per_m * M.volume_m3(mtj) * 2.0 * quarter
     return loss_j / (M.KB * device.temperature_k)
+
+
+def depopulation_factor(loss_kt: float) -> float:
+    """Mel'nikov-Meshkov A(d) = exp[(1/pi) int ln(1 - exp(-d (l^2 + 1/4))) dl / (l^2 + 1/4)]."""
+    from scipy import integrate
+
+    if not loss_kt > 0:
+        return 0.0
+
+    def f(lam):
+        return np.log(-np.expm1(-loss_kt * (lam * lam + 0.25))) / (lam * lam + 0.25)
+    value, _ = integrate.quad(f, -np.inf, np.inf, limit=200)
+    return float(np.exp(value / np.pi))
+
+
+def crossover_escape_time_s(device: M.SotDevice) -> float:
+    """IHD escape time divided by the depopulation factor of the separatrix loss (s)."""
+    return ihd_escape_time_s(device) / depopulation_factor(separatrix_loss_kt(device))
