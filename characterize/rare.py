@@ -151,8 +151,10 @@ def write_error_rate(device: SotDevice, *, i_shm_a: float, pulse_s: float,
     relative half-width is <= ``rel_tol``, the whole interval lies below ``wer_target``
     (the WER is certified below it; ``meets_target`` in the result) or ``max_paths`` paths
     ran. ``workers``: threads per batch; ``checkpoint``: a path or open Checkpoint where
-    finished batches are stored (a re-run resumes). The keys of ``spincim mc write`` (``wer``, ``wer_ci95``, ``runs``, ...)
-    plus ``method``, ``rel_half_width``, ``n_trajectories`` (paths simulated, pilots
+    finished batches are stored (a re-run resumes).
+
+    Returns the keys of ``spincim mc write`` (``wer``, ``wer_ci95``, ``runs``, ...) plus
+    ``method``, ``rel_half_width``, ``n_trajectories`` (paths simulated, pilots
     included), ``n_effective`` (brute-force trajectories of the same variance),
     ``spin_steps`` and ``wall_s``.
     """
@@ -167,8 +169,8 @@ def write_error_rate(device: SotDevice, *, i_shm_a: float, pulse_s: float,
         raise ParameterError("wer_target", f"must be in (0, 1), got {wer_target!r}")
     if isinstance(batch_paths, bool) or not isinstance(batch_paths, int) or batch_paths < 64:
         raise ParameterError("batch_paths", f"must be an integer >= 64, got {batch_paths!r}")
-    point = rare_is.WerPoint(device, i_shm_a=i_shm_a, pulse_s=pulse_s, settle_s=settle_s,
-                             dt_s=dt_s)
+    point = rare_is.WerPoint(device=device, i_shm_a=i_shm_a, pulse_s=pulse_s,
+                             settle_s=settle_s, dt_s=dt_s)
     start = time.perf_counter()
     max_batches = max(1, max_paths // batch_paths)
     cost = {"spin_steps": 0, "paths": 0}

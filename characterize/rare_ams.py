@@ -48,7 +48,7 @@ REPLICAS = 1000
 KILL_FRACTION = 0.3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EscapeProblem:
     """A flip-in-a-window problem (SI).
 

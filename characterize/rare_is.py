@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,37 +44,27 @@ PILOT_FREE_GROWTH_TIMES = (2.5, 3.5, 4.5)
 PILOT_PATHS = 1024
 
 
+@dataclass(frozen=True, kw_only=True)
 class WerPoint:
-    """One write: device, current (A), pulse (s), settle (s), step (s); hashable."""
+    """One write (SI): device, SHM current, pulse, settle before it, time step."""
 
-    __slots__ = ("device", "i_shm_a", "pulse_s", "settle_s", "dt_s")
+    device: SotDevice
+    i_shm_a: float
+    pulse_s: float
+    settle_s: float = SETTLE_S
+    dt_s: float = 1e-12
 
-    def __init__(self, device: SotDevice, *, i_shm_a: float, pulse_s: float,
-                 settle_s: float = SETTLE_S, dt_s: float = 1e-12) -> None:
-        for name, value in (("i_shm_a", i_shm_a), ("pulse_s", pulse_s), ("dt_s", dt_s)):
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+    def __post_init__(self) -> None:
+        for name in ("i_shm_a", "pulse_s", "dt_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, (int, float))
+                                               and math.isfinite(value) and value > 0):
                 raise ParameterError(name, f"must be finite and > 0, got {value!r}")
-        if not (math.isfinite(settle_s) and settle_s >= 0):
-            raise ParameterError("settle_s", f"must be >= 0, got {settle_s!r}")
-        if device.temperature_k <= 0:
+        if not (isinstance(self.settle_s, (int, float)) and math.isfinite(self.settle_s)
+                and self.settle_s >= 0):
+            raise ParameterError("settle_s", f"must be finite and >= 0, got {self.settle_s!r}")
+        if self.device.temperature_k <= 0:
             raise ParameterError("temperature_k", "a write error rate needs T > 0")
-        self.device = device
-        self.i_shm_a = float(i_shm_a)
-        self.pulse_s = float(pulse_s)
-        self.settle_s = float(settle_s)
-        self.dt_s = float(dt_s)
-
-    def _key(self):
-        return (self.device, self.i_shm_a, self.pulse_s, self.settle_s, self.dt_s)
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, WerPoint) and self._key() == other._key()
-
-    def __reduce__(self):
-        return (_make_point, self._key())
 
     @property
     def settle_steps(self) -> int:
@@ -86,10 +77,6 @@ class WerPoint:
     @property
     def steps(self) -> int:
         return self.settle_steps + self.pulse_steps
-
-
-def _make_point(device, i_shm_a, pulse_s, settle_s, dt_s) -> WerPoint:
-    return WerPoint(device, i_shm_a=i_shm_a, pulse_s=pulse_s, settle_s=settle_s, dt_s=dt_s)
 
 
 def growth_rate_per_s(point: WerPoint) -> float:
