@@ -2,17 +2,17 @@
 
 The sampler is :func:`spincim.devices.rare_paths.is_paths`: the y/z thermal-field normals
 of every step are shifted by the linear-feedback control of
-:func:`~spincim.devices.rare_paths.control_gains` and the exact likelihood ratio of
+:func:`~spincim.devices.rare_paths.energy_control_gains` and the exact likelihood ratio of
 the discrete chain is carried along, so ``mean(w 1[not switched])`` is unbiased for the
 write error rate of the very chain brute force runs (same Heun step, same settle, same
 switching criterion as :func:`spincim.devices.switching.switch_ensemble`).
 
-The control steers toward a Gaussian window of the well energy ``e`` (normalized to 1
-at the saddle) at ``T1 = T - t_free`` and is off for the last ``t_free`` of the pulse.
-Why not up to the end: a write fails whenever the spin has not crossed m_x = -0.9 at
-``T``, and close to ``T`` that includes large, nonlinear orbits; a linear-Gaussian window
-cannot match that set (the weights ``exp(e/2w)`` of paths ending far out have infinite
-variance). ``t_free`` a few growth times ``1/(2 lambda)`` before the end, the failing set
+The control steers toward an exponential window ``exp(-e / 2w)`` of the well energy
+``e`` (normalized to 1 at the saddle) at ``T1 = T - t_free`` and is off for the last
+``t_free`` of the pulse. Why not up to the end: a write fails whenever the spin has not
+crossed m_x = -0.9 at ``T``, and close to ``T`` that includes large, nonlinear orbits; an
+exponential window cannot match that set (the weights ``exp(e/2w)`` of paths ending far
+out have infinite variance). ``t_free`` a few growth times ``1/(2 lambda)`` before the end, the failing set
 at ``T1`` is a small, still linear neighbourhood of the axis, and the last stretch runs
 with the natural noise. The window ``w`` and ``t_free`` are picked per point from a small
 pilot grid by the lowest relative variance of the weights (:func:`tune`); the pilot
@@ -37,9 +37,9 @@ __all__ = ["WerPoint", "growth_rate_per_s", "gains_for", "batch", "tune", "PILOT
            "PILOT_FREE_GROWTH_TIMES", "PILOT_PATHS"]
 
 #: pilot grid: Gaussian windows of the well energy (1 = saddle) ...
-PILOT_WINDOWS = (0.05, 0.1, 0.2)
+PILOT_WINDOWS = (0.1, 0.2, 0.4)
 #: ... and uncontrolled tails in growth times 1/(2 lambda)
-PILOT_FREE_GROWTH_TIMES = (2.5, 3.5, 4.5)
+PILOT_FREE_GROWTH_TIMES = (2.5, 3.5)
 #: paths per pilot candidate
 PILOT_PATHS = 1024
 
@@ -95,8 +95,8 @@ def gains_for(point: WerPoint, window_e: float, free_steps: int) -> np.ndarray:
     if window_e <= 0:  # plain sampling (brute force through the same kernel)
         return np.zeros((point.steps, 4))
     phases = [(point.settle_steps, 0.0, 0.0), (point.pulse_steps - free, point.i_shm_a, 0.0)]
-    controlled = rare_paths.control_gains(co, s0=1.0, phases=phases, dt_s=point.dt_s,
-                                          window_e=window_e)
+    controlled = rare_paths.energy_control_gains(co, s0=1.0, phases=phases,
+                                                 dt_s=point.dt_s, window_e=window_e)
     return np.vstack([controlled, np.zeros((free, 4))])
 
 

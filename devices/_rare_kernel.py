@@ -176,23 +176,3 @@ def ams_block(m, kx, ky, kz, alpha, h_dl, h_fl, h_stt, thermal_d, i_shm, i_mtj, 
         if not any_active:
             break
 
-
-@numba.njit(cache=True, nogil=True)
-def lyapunov_gains(e_mat, q_mat, scale, w, steps, gains, k_end):
-    """Step ``W <- E W E^T + Q`` backwards ``steps`` times from ``w`` (2x2, in place),
-    writing ``gains[k] = scale W^-1`` (row-major) for k = k_end-1 down to k_end-steps."""
-    for i in range(steps):
-        t = e_mat @ w @ e_mat.T + q_mat
-        w[0, 0] = t[0, 0]
-        w[1, 1] = t[1, 1]
-        w[0, 1] = 0.5 * (t[0, 1] + t[1, 0])
-        w[1, 0] = w[0, 1]
-        det = w[0, 0] * w[1, 1] - w[0, 1] * w[1, 0]
-        i00 = w[1, 1] / det
-        i01 = -w[0, 1] / det
-        i11 = w[0, 0] / det
-        k = k_end - 1 - i
-        gains[k, 0] = scale[0, 0] * i00 + scale[0, 1] * i01
-        gains[k, 1] = scale[0, 0] * i01 + scale[0, 1] * i11
-        gains[k, 2] = scale[1, 0] * i00 + scale[1, 1] * i01
-        gains[k, 3] = scale[1, 0] * i01 + scale[1, 1] * i11

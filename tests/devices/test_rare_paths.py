@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-import scipy.linalg
 from scipy import integrate
 
 from spincim.devices import llg, rare_paths as R, thermal
@@ -27,21 +26,31 @@ def test_linearization_matches_the_analytic_jacobian(device):
     assert np.allclose(g_mat, g * np.array([[a, 1.0], [-1.0, a]]), rtol=1e-9)
 
 
-def test_backward_step_is_the_exact_lyapunov_step(device):
-    """Van Loan's (E, Q) against expm and a quadrature of e^{-Av} S e^{-A^T v}."""
-    co = llg.coefficients(device, 1)
-    a_mat, g_mat = R.transverse_linearization(co, s0=1.0, i_shm_a=120e-6)
-    cov = co.thermal_d[0] * g_mat @ g_mat.T
-    dt = 20e-12
-    e_mat, q_mat = R._backward_step(a_mat, cov, dt)
-    assert np.allclose(e_mat, scipy.linalg.expm(-a_mat * dt))
+def test_energy_gains_solve_the_riccati_equation(device):
+    """beta(t) of the gains against scipy's ODE solution of -dbeta/dt = 2 g beta - c0 beta^2
+    (settle at kappa0, then the pulse at kappa1 < 0)."""
+    from scipy.integrate import solve_ivp
 
-    def integrand(v, i, j):
-        ev = scipy.linalg.expm(-a_mat * v)
-        return (ev @ cov @ ev.T)[i, j]
-    quad = np.array([[integrate.quad(integrand, 0, dt, args=(i, j), epsabs=0, epsrel=1e-10)[0]
-                      for j in range(2)] for i in range(2)])
-    assert np.allclose(q_mat, quad, rtol=1e-7, atol=1e-12 * np.abs(quad).max())
+    co = llg.coefficients(device, 1)
+    settle, pulse, dt, window = 400, 1500, 1e-12, 0.1
+    gains = R.energy_control_gains(co, s0=1.0, phases=[(settle, 0.0, 0.0),
+                                                       (pulse, 120e-6, 0.0)],
+                                   dt_s=dt, window_e=window)
+    k0, c0 = R.well_energy_diffusion(co, s0=1.0)
+    k1, _ = R.well_energy_diffusion(co, s0=1.0, i_shm_a=120e-6)
+    assert k1 < 0 < k0
+    t_end = (settle + pulse) * dt
+
+    def rhs(t, b):  # forward time t; dbeta/dt = 2 kappa beta + c0 beta^2
+        kappa = k0 if t < settle * dt else k1
+        return 2 * kappa * b + c0 * b * b
+    sol = solve_ivp(rhs, (t_end, 0.0), [1 / (2 * window)], rtol=1e-10, atol=0,
+                    dense_output=True, max_step=5e-12)
+    a0, g_mat = R.transverse_linearization(co, s0=1.0)
+    base = 2 * math.sqrt(co.thermal_d[0] * dt) * (g_mat.T @ np.diag([1, abs(a0[0, 1] / a0[1, 0])]))
+    for k in (0, settle - 1, settle + 10, settle + pulse - 1):
+        beta = sol.sol(k * dt)[0]
+        assert np.allclose(gains[k], beta * base.ravel(), rtol=1e-6), k
 
 
 def test_zero_gains_reproduce_the_brute_force_kernel(device):
@@ -66,9 +75,9 @@ def test_likelihood_ratio_has_unit_mean(device):
     all paths (failed or not) is 1 within 4 standard errors."""
     co = llg.coefficients(device, 4096)
     settle, pulse = 300, 700
-    gains = R.control_gains(co.take(slice(0, 1)), s0=1.0,
-                            phases=[(settle, 0.0, 0.0), (pulse, 150e-6, 0.0)], dt_s=1e-12,
-                            window_e=0.05)
+    gains = R.energy_control_gains(co, s0=1.0,
+                                   phases=[(settle, 0.0, 0.0), (pulse, 150e-6, 0.0)],
+                                   dt_s=1e-12, window_e=0.05)
     paths = R.is_paths(co, s0=1.0, i_shm_a=150e-6, settle_steps=settle, pulse_steps=pulse,
                        dt_s=1e-12, gains=gains, seed=5)
     w = np.exp(paths.log_w)
