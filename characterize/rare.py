@@ -6,9 +6,10 @@ off at: a WER of 1e-9 needs ~1e11 trajectories. Two unbiased methods do:
 
 * **Write errors** -- importance sampling of the thermal field with the exact likelihood
   ratio (:mod:`.rare_is`): the failure (the spin has not left the P well when the pulse
-  ends) is steered toward by a linear-feedback control derived from the linearized
-  LLGS; ``mean(w 1[fail])`` is unbiased; the interval is the normal one from the sample
-  variance of ``w 1[fail]``.
+  ends) is steered toward by a feedback control from the phase-averaged energy
+  diffusion of the linearized LLGS; ``mean(w 1[fail])`` is unbiased; the interval is the
+  normal one from the sample variance of ``w 1[fail]`` (``max_weight_share`` and ``ess``
+  report how evenly the weights are spread).
 * **Read disturb and retention** -- adaptive multilevel splitting (:mod:`.rare_ams`) on
   the well energy: a thermally activated flip over the barrier (possibly lowered by the
   read current's STT) within a time window; the interval comes from independent
