@@ -5,9 +5,10 @@ default device at 300 K, with pulse widths that put the WER near 1e-6 and 1e-9; 
 runs importance sampling of the thermal field (characterize/rare.py) until the 95 %
 interval's relative half-width is <= 10 %, and the brute-force time for the same
 precision is estimated from brute-force trajectories/s measured in the same run
-(n = (1.96 / 0.1)^2 (1 - p) / p trajectories). ``--validate`` adds a brute-force check
-near 1e-5 (intervals overlap, estimates within 20 %; ~1e7 short trajectories, several
-minutes). The last line is a JSON summary.
+(n = (1.96 / 0.1)^2 (1 - p) / p trajectories). ``--validate`` adds the brute-force checks
+near 1e-3 of both estimators (intervals overlap, estimates within 20 %), and
+``--validate-1e-5`` one near 1e-5 (~1e7 short trajectories: long). The last line is a JSON
+summary.
 """
 
 from __future__ import annotations
@@ -35,21 +36,45 @@ def brute_rate(device, pulse_s: float, paths: int, seed: int) -> float:
     return paths / (time.perf_counter() - t0)
 
 
-def validate(device, seed: int) -> dict:
-    """Importance sampling against ~1e7 brute-force trajectories near WER 1e-5."""
-    kw = dict(i_shm_a=300e-6, pulse_s=1.6e-9, settle_s=0.5e-9, seed=seed)
-    est = rare.write_error_rate(device, method="is", rel_tol=0.05, **kw)
-    brute = rare.write_error_rate(device, method="brute", rel_tol=0.1, max_paths=16_000_000,
-                                  batch_paths=65536, **kw)
-    lo, hi = est["wer_ci95"]
-    blo, bhi = brute["wer_ci95"]
-    return {"config": {"i_shm_a": kw["i_shm_a"], "pulse_s": kw["pulse_s"],
-                       "settle_s": kw["settle_s"]},
-            "is_wer": est["wer"], "is_ci95": est["wer_ci95"], "is_paths": est["n_trajectories"],
-            "brute_wer": brute["wer"], "brute_ci95": brute["wer_ci95"],
-            "brute_paths": brute["runs"], "brute_events": brute["runs"] - brute["switched"],
+def _compare(name: str, est: dict, brute: dict, p_key: str, ci_key: str) -> dict:
+    lo, hi = est[ci_key]
+    blo, bhi = brute[ci_key]
+    return {"check": name, "rare": est[p_key], "rare_ci95": est[ci_key],
+            "rare_method": est["method"], "rare_paths": est["n_trajectories"],
+            "brute": brute[p_key], "brute_ci95": brute[ci_key],
+            "brute_paths": brute.get("runs", brute.get("n_trajectories")),
             "overlap": bool(lo <= bhi and blo <= hi),
-            "rel_diff": abs(est["wer"] / brute["wer"] - 1) if brute["wer"] > 0 else None}
+            "rel_diff": abs(est[p_key] / brute[p_key] - 1) if brute[p_key] > 0 else None}
+
+
+def validate(device, seed: int, long: bool) -> list[dict]:
+    """Rare-event estimates against brute force on the same kernel (criterion of issue 18:
+    intervals overlap, estimates within 20 %): WER and a read-disturb-like flip near 1e-3
+    (102,400 brute-force paths); with ``long``, a WER near 1e-5 (~1e7 paths)."""
+    from spincim.characterize import rare_ams
+
+    rows = []
+    kw = dict(i_shm_a=200e-6, pulse_s=3e-9, settle_s=1e-9, seed=seed)
+    rows.append(_compare("WER near 1e-3 (200 uA, 3 ns)",
+                         rare.write_error_rate(device, method="is", rel_tol=0.05, **kw),
+                         rare.write_error_rate(device, method="brute", rel_tol=1e-3,
+                                               max_paths=102_400, **kw), "wer", "wer_ci95"))
+    small = device.replace(mtj={"length_m": 60e-9, "width_m": 20e-9, "t_free_m": 1.5e-9})
+    problem = rare_ams.EscapeProblem(device=small, window_s=1.5e-9, on_s=1e-9, i_mtj_a=-40e-6,
+                                     settle_s=1e-9)
+    rows.append(_compare("flip near 1e-3 (Delta 13.6, -40 uA STT)",
+                         rare.flip_probability(problem, rel_tol=0.1, seed=seed),
+                         rare.flip_probability(problem, method="brute", rel_tol=1e-3,
+                                               seed=seed, max_groups=1, brute_paths=25_600),
+                         "p", "ci95"))
+    if long:
+        kw = dict(i_shm_a=300e-6, pulse_s=1.6e-9, settle_s=0.5e-9, seed=seed)
+        rows.append(_compare("WER near 1e-5 (300 uA, 1.6 ns)",
+                             rare.write_error_rate(device, method="is", rel_tol=0.05, **kw),
+                             rare.write_error_rate(device, method="brute", rel_tol=0.1,
+                                                   max_paths=16_000_000, batch_paths=65536,
+                                                   **kw), "wer", "wer_ci95"))
+    return rows
 
 
 def main(argv=None) -> dict:
@@ -58,7 +83,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--brute-paths", type=int, default=8192,
                     help="brute-force trajectories timed per pulse width (default 8192)")
     ap.add_argument("--validate", action="store_true",
-                    help="also check importance sampling against brute force near 1e-5")
+                    help="also check both estimators against brute force near 1e-3")
+    ap.add_argument("--validate-1e-5", action="store_true", dest="validate_long",
+                    help="... and importance sampling near 1e-5 (~1e7 paths, long)")
     args = ap.parse_args(argv)
     device = M.SotDevice()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -95,12 +122,16 @@ def main(argv=None) -> dict:
     summary = {"bench": "rare_events", "i_shm_a": I_WRITE_A, "temperature_k": 300.0,
                "cores": cores, "rel_tol": REL_TOL, "points": rows,
                "targets_met": all(r["met"] for r in rows)}
-    if args.validate:
-        v = validate(device, args.seed)
-        print(f"validation near 1e-5: IS {v['is_wer']:.3e} {v['is_ci95']} vs brute "
-              f"{v['brute_wer']:.3e} {v['brute_ci95']} ({v['brute_events']} events in "
-              f"{v['brute_paths']} paths): overlap {v['overlap']}, rel diff {v['rel_diff']:.3f}")
-        summary["validation_1e_5"] = v
+    if args.validate or args.validate_long:
+        rows_v = validate(device, args.seed, args.validate_long)
+        print(f"{'check':<42}{'rare-event':>12}{'95 % interval':>26}{'paths':>9}"
+              f"{'brute':>12}{'95 % interval':>26}{'paths':>9}  overlap  diff")
+        for v in rows_v:
+            print(f"{v['check']:<42}{v['rare']:>12.3e}   [{v['rare_ci95'][0]:.3e}, "
+                  f"{v['rare_ci95'][1]:.3e}]{v['rare_paths']:>9}{v['brute']:>12.3e}   "
+                  f"[{v['brute_ci95'][0]:.3e}, {v['brute_ci95'][1]:.3e}]{v['brute_paths']:>9}"
+                  f"  {str(v['overlap']):<7}{v['rel_diff']:>5.1%}")
+        summary["validation"] = rows_v
     print(json.dumps(summary))
     return summary
 

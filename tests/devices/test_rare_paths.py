@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-from scipy import integrate
 
 from spincim.devices import llg, rare_paths as R, thermal
 from spincim.devices import mtj as M
