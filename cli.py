@@ -133,9 +133,9 @@ def _check_ranges(args) -> None:
         if isinstance(value, str) and "\x00" in value:
             bad(f"--{name.replace('_', '-')}", "text without NUL characters", value)
     check("--workers", limits.check_workers, get("workers"))
-    for name in ("runs", "trials", "samples"):
+    for name in ("runs", "trials", "samples", "max_paths"):
         if get(name) is not None:
-            check(f"--{name}", limits.check_count, get(name))
+            check(f"--{name.replace('_', '-')}", limits.check_count, get(name))
     if get("temperature_k") is not None:
         check("--temperature-k", limits.check_temperature_k, get("temperature_k"))
     for option, p in [("--pulse-s", get("pulse_s"))] + [("--pulses", p)
@@ -352,6 +352,14 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _unit_interval(text: str) -> float:
+    """A number strictly between 0 and 1 (a probability or a relative tolerance)."""
+    value = _positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text!r}")
+    return value
+
+
 def cmd_mc_sense(args) -> int:
     import time
 
@@ -444,9 +452,56 @@ def cmd_mc_fanin(args) -> int:
     return 0
 
 
+def _mc_write_rare(args, device) -> int:
+    """mc write with --method / --wer-target: the rare-event estimators (characterize/rare.py)."""
+    from .characterize import rare
+    method = args.method or "auto"
+    common = dict(method=method, rel_tol=args.rel_tol, wer_target=args.wer_target,
+                  seed=args.seed, max_paths=args.max_paths, workers=args.workers,
+                  checkpoint=args.checkpoint)
+    if args.sweep:
+        currents = args.currents or [args.current_a]
+        pulses = args.pulses or [args.pulse_s]
+        if None in currents or None in pulses:
+            raise _UsageError("mc write --sweep needs --currents (or --current-a) and "
+                              "--pulses (or --pulse-s)")
+        with _executor(args, always=False) as ex, \
+                progress_bar(None, "WER sweep spin-steps") as bar:
+            out = rare.wer_sweep(device, currents_a=currents, pulses_s=pulses,
+                                 progress=bar.update, executor=ex, **common)
+        _note_executor(ex)
+        if args.plot:
+            from .characterize import rare_plot
+            out["plots"] = rare_plot.plot_sweep(out, args.plot, floor=args.wer_target)
+            out["plot"] = args.plot
+        if args.json:
+            emit_json({k: v for k, v in out.items() if k != "points"})
+            return 0
+        rows = [(c, p, pt["wer"], pt["wer_ci95"], pt["rel_half_width"], pt["n_effective"],
+                 pt["method"], pt["wall_s"])
+                for i, c in enumerate(out["currents_a"])
+                for j, (p, pt) in enumerate(zip(out["pulses_s"], out["points"][i]))]
+        print_table(rows, ("current_a", "pulse_s", "wer", "wer_ci95", "rel_half_width",
+                           "n_effective", "method", "wall_s"))
+        return 0
+    if args.current_a is None or args.pulse_s is None:
+        raise _UsageError("mc write needs --current-a and --pulse-s (or --sweep with lists)")
+    with _executor(args, always=False) as ex, progress_bar(None, "LLGS spin-steps") as bar:
+        out = rare.write_error_rate(device, i_shm_a=args.current_a, pulse_s=args.pulse_s,
+                                    progress=bar.update, executor=ex, **common)
+    _note_executor(ex)
+    if args.json:
+        emit_json(out)
+    else:
+        print_table([(k, v) for k, v in out.items()])
+    return 0
+
+
 def cmd_mc_write(args) -> int:
     from .characterize import write
     device = _load_device(args)
+    if args.method is not None or args.wer_target is not None:
+        return _mc_write_rare(args, device)
     if args.sweep:
         currents = args.currents or [args.current_a]
         pulses = args.pulses or [args.pulse_s]
@@ -1015,7 +1070,21 @@ def build_parser() -> argparse.ArgumentParser:
     mw.add_argument("--currents", type=_float_list, help="comma list of currents (A)")
     mw.add_argument("--pulses", type=_float_list, help="comma list of pulse widths (s)")
     mw.add_argument("--workers", type=_positive_int, default=None, help="threads")
-    mw.add_argument("--plot", metavar="FILE.png", help="WER against pulse width (sweep)")
+    mw.add_argument("--plot", metavar="FILE.png", help="WER against pulse width (sweep); "
+                    "with --method/--wer-target also FILE_contour.png over current x pulse")
+    mw.add_argument("--method", choices=("auto", "is", "brute"), default=None,
+                    help="rare-event estimator: importance sampling of the thermal field "
+                    "(is), plain paths (brute) or auto (brute force while it sees failures "
+                    "often, else is); reports the 95 %% interval, effective trajectories and "
+                    "wall time")
+    mw.add_argument("--wer-target", type=_unit_interval, default=None, metavar="WER",
+                    help="resolve WERs down to this level (implies --method auto): a point "
+                    "stops once its interval lies below it; the plot's axis reaches it")
+    mw.add_argument("--rel-tol", type=_unit_interval, default=0.1, metavar="R",
+                    help="rare-event runs stop at this relative half-width of the 95 %% "
+                    "interval (default 0.1)")
+    mw.add_argument("--max-paths", type=_positive_int, default=4_000_000,
+                    help="rare-event paths per point at most (default 4e6)")
     _scale_options(mw, ngspice=False)   # LLGS only: no ngspice process to limit
     mw.set_defaults(func=cmd_mc_write)
 

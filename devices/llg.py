@@ -15,9 +15,10 @@ has independent Gaussian components of variance ``2 alpha kB T / (gamma0 mu0 Ms 
 the Stratonovich sense with Heun's predictor-corrector and renormalization of |m|.
 
 Two interchangeable back ends consume the *same* noise stream: ``"numpy"`` (the readable
-reference) and ``"numba"`` (a fused kernel, the default). Noise is drawn in fixed-size
-chunks of spins, each with its own generator spawned from one ``SeedSequence``, so the
-result does not depend on the back end or the number of worker threads.
+reference) and ``"numba"`` (a fused kernel, the default). Noise comes in fixed-size
+chunks of spins, each a counter-based stream (:mod:`._noise`) keyed by a
+``SeedSequence`` spawned from one root, so the result does not depend on the back end or
+the number of worker threads.
 
 A deterministic reference (scipy RK45) is in :func:`integrate_deterministic`.
 """
@@ -32,11 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError
+from . import _noise
 from . import mtj as M
 
 #: spins per noise chunk: fixed, so results never depend on the number of workers
 CHUNK_SPINS = 512
-#: time steps per noise block (bounds the memory of one block to ~12 MB)
+#: time steps per kernel call (progress granularity; bounds the numpy path's noise block)
 BLOCK_STEPS = 1000
 #: default switching criterion: m_x passes -0.9 (from +x) or +0.9 (from -x)
 SWITCH_THRESHOLD = 0.9
@@ -311,7 +313,7 @@ def simulate(co: LlgCoefficients, *, m0=(1.0, 0.0, 0.0), i_shm_a=0.0, i_mtj_a=0.
     def run_chunk(index: int) -> None:
         sl = chunks[index]
         cc = co.take(sl)
-        rng = np.random.Generator(np.random.SFC64(seeds[index]))
+        key = _noise.stream_key(seeds[index])
         width = sl.stop - sl.start
         mc = np.ascontiguousarray(m[sl].T)  # (3, width): the kernel's layout
         ts = t_switch[sl]
@@ -320,17 +322,17 @@ def simulate(co: LlgCoefficients, *, m0=(1.0, 0.0, 0.0), i_shm_a=0.0, i_mtj_a=0.
         step = 0
         while step < n_steps:
             block = min(BLOCK_STEPS, n_steps - step)
-            size = (block, 3, width)
-            noise = rng.standard_normal(size) if thermal else np.zeros(size)
             if kernel is None:
+                noise = (_noise.normal_block(key, step, block, width) if thermal
+                         else np.zeros((block, 3, width)))
                 mc = _heun_numpy(mc, cc, i_shm[sl], i_mtj[sl], h_ext, dt_s, noise, step,
                                  pulse_steps, sign[sl], threshold, ts, record_every, rec,
                                  rec_index)
             else:
                 kernel(mc, cc.kx, cc.ky, cc.kz, cc.alpha, cc.h_dl_per_a, cc.h_fl_per_a,
                        cc.h_stt_per_a, cc.thermal_d, i_shm[sl], i_mtj[sl], h_ext, dt_s,
-                       noise, step, pulse_steps, sign[sl], threshold, ts, record_every,
-                       rec, rec_index, M.GAMMA0)
+                       key, step, block, pulse_steps, sign[sl], threshold, ts,
+                       record_every, rec, rec_index, M.GAMMA0)
             step += block
             if progress is not None:
                 progress(block * width)

@@ -56,6 +56,7 @@ HEAVY = [
     ("spincim.characterize.write", ("wer_point", "wer_sweep", "switching_window")),
     ("spincim.characterize.driver", ("run_patterns", "calibrate_buffer_device",
                                      "driver_sweep")),
+    ("spincim.characterize.rare", ("write_error_rate", "wer_sweep")),
     ("spincim.lut.build", ("build",)),
 ]
 
@@ -168,8 +169,10 @@ COMMANDS = {
     "mc window": (["mc", "window"], ["--pulse-s", "--runs", "--seed", "--p-low",
                                      "--temperature-k", "--workers"]),
     "mc write": (["mc", "write", "--current-a", "1e-4", "--pulse-s", "1e-9"],
-                 ["--current-a", "--pulse-s", "--runs", "--seed", "--workers", "--plot"]),
-    "mc write --sweep": (["mc", "write", "--sweep"], ["--currents", "--pulses", "--runs"]),
+                 ["--current-a", "--pulse-s", "--runs", "--seed", "--workers", "--plot",
+                  "--method", "--wer-target", "--rel-tol", "--max-paths"]),
+    "mc write --sweep": (["mc", "write", "--sweep"], ["--currents", "--pulses", "--runs",
+                                                      "--method", "--wer-target"]),
     "mc majority": (["mc", "majority"], ["--trials", "--seed", "--temperature-k", "--pulse-s",
                                          "--sigma-resistivity", "--sigma-shm-thickness",
                                          "--sigma-ms", "--sigma-t-free", "--workers"]),

@@ -1,0 +1,84 @@
+"""The counter-based normals of the LLGS kernels (devices/_noise.py)."""
+
+import math
+
+import numpy as np
+import numba
+from scipy import stats
+
+from spincim.devices import _noise
+
+
+@numba.njit
+def _ln_many(u):
+    out = np.empty_like(u)
+    for i in range(u.shape[0]):
+        out[i] = _noise._ln_unit(u[i])
+    return out
+
+
+@numba.njit
+def _cos_sin_many(q, t):
+    out = np.empty((2, t.shape[0]))
+    for i in range(t.shape[0]):
+        out[0, i], out[1, i] = _noise._cos_sin_quadrant(q[i], t[i])
+    return out
+
+
+def test_polynomial_log_and_sincos_match_libm():
+    rng = np.random.default_rng(0)
+    u = np.concatenate([rng.random(100_000), [2.0**-52, 1e-300, 0.5, 1.0, 2**-0.5]])
+    u = u[u > 0]
+    ln = np.log(u)
+    assert np.max(np.abs(_ln_many(u) - ln) / np.maximum(np.abs(ln), 1e-300)) < 2e-15
+    assert _ln_many(np.array([1.0]))[0] == 0.0
+    q = rng.integers(0, 4, 100_000)
+    t = rng.uniform(-math.pi / 4, math.pi / 4, 100_000)
+    cs = _cos_sin_many(q, t)
+    angle = q * math.pi / 2 + t
+    assert np.max(np.abs(cs[0] - np.cos(angle))) < 2e-15
+    assert np.max(np.abs(cs[1] - np.sin(angle))) < 2e-15
+
+
+def test_normals_are_standard_normal():
+    """4e6 draws: mean, variance, kurtosis within 4 standard errors; KS and tails."""
+    n = 4_000_000
+    z = np.empty(n)
+    _noise.normals_into(np.uint64(12345), 0, z)
+    se = 1 / math.sqrt(n)
+    assert abs(z.mean()) < 4 * se
+    assert abs(z.var() - 1) < 4 * math.sqrt(2) * se
+    assert abs(stats.kurtosis(z)) < 4 * math.sqrt(24) * se
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    # tail mass beyond 4 sigma: binomial count within 4 sigma of its expectation
+    expect = n * 2 * stats.norm.sf(4.0)
+    assert abs((np.abs(z) > 4).sum() - expect) < 4 * math.sqrt(expect)
+    # pairs are uncorrelated, within and across pairs
+    assert abs(np.corrcoef(z[0::2], z[1::2])[0, 1]) < 4 * math.sqrt(2) * se
+    assert abs(np.corrcoef(z[:-1], z[1:])[0, 1]) < 4 * se
+
+
+def test_streams_are_functions_of_key_and_counter():
+    a = np.empty(1001)
+    b = np.empty(1001)
+    _noise.normals_into(np.uint64(7), 50, a)
+    _noise.normals_into(np.uint64(7), 50, b)
+    assert np.array_equal(a, b)
+    c = np.empty(2 * 60)
+    _noise.normals_into(np.uint64(7), 20, c)  # pairs 20.. contain pairs 50..
+    assert np.array_equal(c[60:120], a[:60])
+    _noise.normals_into(np.uint64(8), 50, b)
+    assert abs(np.corrcoef(a, b)[0, 1]) < 0.15
+    block = _noise.normal_block(np.uint64(7), 3, 2, 5)
+    assert block.shape == (2, 3, 5)
+    per = _noise.pairs_per_step(5)
+    row = np.empty(15)
+    _noise.normals_into(np.uint64(7), 4 * per, row)
+    assert np.array_equal(block[1].ravel(), row)
+
+
+def test_stream_key_from_seed_sequence():
+    s = np.random.SeedSequence(3)
+    assert _noise.stream_key(s) == _noise.stream_key(np.random.SeedSequence(3))
+    a, b = s.spawn(2)
+    assert _noise.stream_key(a) != _noise.stream_key(b)
