@@ -82,6 +82,19 @@ def _dataset(group: h5py.Group, name: str, data: Any) -> h5py.Dataset:
     return group.create_dataset(name, data=data, track_times=False)
 
 
+def _coordinate(group: h5py.Group, axis: Axis) -> h5py.Dataset:
+    """``axis`` as a dimension scale ``<group>/<axis.name>`` with its attributes."""
+    data = axis.values.astype(np.int64) if axis.integer else axis.values
+    ds = _dataset(group, axis.name, data)
+    ds.attrs["units"] = axis.units
+    ds.attrs["description"] = axis.description
+    ds.attrs["integer"] = axis.integer
+    if axis.nominal is not None:
+        ds.attrs["nominal"] = float(axis.nominal)
+    ds.make_scale(axis.name)
+    return ds
+
+
 def _write(f: h5py.File, lut: Lut, progress: Callable[[], None]) -> None:
     f.attrs["schema_version"] = SCHEMA_VERSION
     f.attrs["technology"] = lut.technology
@@ -95,15 +108,7 @@ def _write(f: h5py.File, lut: Lut, progress: Callable[[], None]) -> None:
 
     axes = f.create_group("axes")
     for name in sorted(lut.axes):
-        axis = lut.axes[name]
-        data = axis.values.astype(np.int64) if axis.integer else axis.values
-        ds = _dataset(axes, name, data)
-        ds.attrs["units"] = axis.units
-        ds.attrs["description"] = axis.description
-        ds.attrs["integer"] = axis.integer
-        if axis.nominal is not None:
-            ds.attrs["nominal"] = float(axis.nominal)
-        ds.make_scale(name)
+        _coordinate(axes, lut.axes[name])
 
     ops = f.create_group("ops")
     for name in sorted(lut.ops):
@@ -111,6 +116,8 @@ def _write(f: h5py.File, lut: Lut, progress: Callable[[], None]) -> None:
         grp = ops.create_group(name)
         grp.attrs["description"] = table.description
         grp.attrs["axes"] = list(table.axes) if table.axes else np.array([], dtype="S1")
+        for axis_name in table.axes:  # a copy beside the tables: netCDF tools see coordinates
+            _coordinate(grp, lut.axes[axis_name])
         for quantity, units in QUANTITIES.items():
             ds = _dataset(grp, quantity, getattr(table, quantity))
             ds.attrs["units"] = units

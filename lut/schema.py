@@ -11,6 +11,11 @@ No h5py here (only ``lut/io.py`` imports it). The file layout, schema version 1:
     /ops/<op>/              group; attributes description and axes (axis names in order)
     /ops/<op>/energy_j      float64 over the op's axes (units "J"), each dimension attached
     /ops/<op>/latency_s     to its /axes/<axis> scale (units "s")
+    /ops/<op>/<axis>        a copy of /axes/<axis> (values and attributes), also a dimension
+                            scale, for every axis of the op: netCDF readers (xarray with
+                            h5netcdf) look dimensions up in the op's group and its parents,
+                            so ``xarray.open_dataset(path, group="ops/<op>")`` gets named
+                            dimensions with coordinates; the reader ignores these copies
     /area/<component>       scalar float64 (units "m^2"), attribute description
     /mc/<experiment>/       group: summary attributes and summary datasets; optional raw
                             samples in /mc/<experiment>/samples/<name>
@@ -41,8 +46,9 @@ SCHEMA_VERSION = 1
 #: Every name stored in a LUT: lower case, starts with a letter, at most 64 characters.
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
-#: Axis names that cannot be used because ``interp.value`` takes them as keywords.
-RESERVED_AXIS_NAMES = frozenset({"extrapolate"})
+#: Axis names that cannot be used: ``interp.value`` takes ``extrapolate`` as a keyword and
+#: an op group holds its axes' coordinates beside its ``energy_j`` and ``latency_s`` tables.
+RESERVED_AXIS_NAMES = frozenset({"extrapolate", "energy_j", "latency_s"})
 
 #: The two tabulated quantities of every op and their units.
 QUANTITIES = {"energy_j": "J", "latency_s": "s"}
