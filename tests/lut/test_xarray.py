@@ -42,3 +42,29 @@ def test_xarray_opens_every_op_of_a_written_lut(tmp_path, lut):
     write_lut(lut, path)
     assert read_lut(path) == lut
     _check_every_op(path, lut)
+
+
+def test_xarray_names_monte_carlo_dimensions(tmp_path, lut):
+    path = tmp_path / "t.h5"
+    write_lut(lut, path)
+    mc = lut.mc["sense_margin"]
+    with xr.open_dataset(path, group="mc/sense_margin", engine="h5netcdf") as ds:
+        assert ds["margin_v"].dims == ("state",)
+        assert list(ds.coords["state"].values) == ["00", "01", "11"]
+        np.testing.assert_array_equal(ds["fail_counts"].values, mc.datasets["fail_counts"])
+    with xr.open_dataset(path, group="mc/sense_margin/samples", engine="h5netcdf") as ds:
+        assert ds["vsense_v"].dims == ("trial",)
+        assert "trial" not in ds.coords          # a dimension without labels
+        np.testing.assert_array_equal(ds["vsense_v"].values, mc.samples["vsense_v"])
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_sense_summary_has_state_labels(name):
+    path = str(resources.files("spincim.lut") / "data" / name)
+    mc = read_lut(path).mc["sense_margin"]
+    with xr.open_dataset(path, group="mc/sense_margin", engine="h5netcdf") as ds:
+        for op, bits in (("read", 1), ("and", mc.attrs["fan_in"])):
+            da = ds[f"{op}_mean_v"]
+            assert da.dims == (f"{op}_state",)
+            assert [len(s) for s in da.coords[f"{op}_state"].values] == [bits] * 2 ** bits
+            np.testing.assert_array_equal(da.values, mc.datasets[f"{op}_mean_v"])
