@@ -637,7 +637,12 @@ def cmd_lut_build(args) -> int:
 
 def cmd_lut_show(args) -> int:
     from .lut import io, summary
-    data = summary.summary(io.read_lut(args.file))
+    lut = io.read_lut(args.file)
+    data = summary.summary(lut)
+    if args.plot:
+        from .lut.plot import plot_lut
+        plot_lut(lut, args.plot)
+        data["plot"] = args.plot
     if args.json:
         emit_json(data)
         return 0
@@ -884,6 +889,9 @@ def build_parser() -> argparse.ArgumentParser:
     ls_ = lsub2.add_parser("show", help="provenance and every op at nominal conditions")
     common(ls_, params=False)
     ls_.add_argument("file", metavar="FILE.h5")
+    ls_.add_argument("--plot", metavar="FILE.png", default=None,
+                     help="energy and latency of every op against each axis (.png, .pdf or "
+                     ".svg)")
     ls_.set_defaults(func=cmd_lut_show)
     ld = lsub2.add_parser("diff", help="relative differences of two LUTs")
     common(ld, params=False)
