@@ -80,3 +80,20 @@ def test_lut_show_plot_cli(tmp_path, capsys):
     assert main(["lut", "show", path, "--plot", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["plot"] == str(out)
     assert out.stat().st_size > 0
+
+
+def test_sense_histograms_have_a_log_tail_view(tmp_path):
+    import numpy as np
+
+    from spincim.characterize.sense_margin import SenseSetup
+    from spincim.characterize.sense_plot import plot_sense
+
+    setup = SenseSetup()
+    rng = np.random.default_rng(0)
+    volts = {f"bl{c}": rng.normal(0.2 + 0.05 * c, 0.005, 500)
+             for c in range(len(setup.configurations()))}
+    volts.update({f"ref{op}": np.full(500, 0.25) for op in ("read", "and", "or")})
+    grid = plot_sense(setup, volts, tmp_path / "sense.pdf")
+    assert (tmp_path / "sense.pdf").stat().st_size > 0
+    assert [ax.get_yscale() for ax in grid[1]] == ["log", "log"]
+    assert all(ax.get_xlabel() == "Sense voltage (mV)" for row in grid for ax in row)
