@@ -712,7 +712,12 @@ def cmd_lut_build(args) -> int:
 
 def cmd_lut_show(args) -> int:
     from .lut import io, summary
-    data = summary.summary(io.read_lut(args.file))
+    lut = io.read_lut(args.file)
+    data = summary.summary(lut)
+    if args.plot:
+        from .lut.plot import plot_lut
+        plot_lut(lut, args.plot)
+        data["plot"] = args.plot
     if args.json:
         emit_json(data)
         return 0
@@ -843,6 +848,18 @@ def _estimate_sweep(args) -> int:
     return 0
 
 
+def cmd_network_show(args) -> int:
+    from .estimator import networks
+    text = networks.format_network(networks.get_network(args.name), args.format)
+    if args.out:
+        from pathlib import Path
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_report_paper(args) -> int:
     from pathlib import Path
     from .estimator import report
@@ -952,6 +969,9 @@ def build_parser() -> argparse.ArgumentParser:
     ls_ = lsub2.add_parser("show", help="provenance and every op at nominal conditions")
     common(ls_, params=False)
     ls_.add_argument("file", metavar="FILE.h5")
+    ls_.add_argument("--plot", metavar="FILE.png", default=None,
+                     help="energy and latency of every op against each axis (.png, .pdf or "
+                     ".svg)")
     ls_.set_defaults(func=cmd_lut_show)
     ld = lsub2.add_parser("diff", help="relative differences of two LUTs")
     common(ld, params=False)
@@ -1114,6 +1134,18 @@ def build_parser() -> argparse.ArgumentParser:
                      "bits, buffers, ... or a dotted key such as buffer.per_pe); repeat for "
                      "every combination")
     est.set_defaults(func=cmd_estimate)
+
+    wsub = _group(sub, "network", help="network layer files")
+    ws = wsub.add_parser("show", help="write a network as a layer file (a template)",
+                         description="Prints a zoo network (svhn, alexnet, mnist, cifar10-bnn) "
+                         "or a layer file as a complete network file that 'estimate --network "
+                         "FILE' reads back: edit it to describe your own network.")
+    ws.add_argument("name", help="zoo name or a .toml/.json layer file")
+    ws.add_argument("--format", choices=("toml", "json"), default="toml",
+                    help="file format (default: toml)")
+    ws.add_argument("--out", metavar="FILE", default=None,
+                    help="write to FILE instead of standard output")
+    ws.set_defaults(func=cmd_network_show)
 
     rsub = _group(sub, "report", help="reports")
     rp = rsub.add_parser("paper", help="Markdown comparison with IMCE Table II / Fig. 9 and "

@@ -21,7 +21,7 @@ from pathlib import Path
 from spincim.errors import ParameterError
 
 __all__ = ["Conv", "Pool", "FC", "Network", "NETWORKS", "load_network", "network_from_dict",
-           "get_network"]
+           "network_to_dict", "format_network", "get_network"]
 
 
 #: Largest size a layer field may have (channels, pixels, features, kernel, stride, padding).
@@ -273,6 +273,69 @@ def network_from_dict(data: dict, default_name: str = "user") -> Network:
             raise ParameterError(key, f"must be one line of printable text (at most 1000 "
                                       f"characters), got {value!r}"[:200])
     return Network(name=name, layers=tuple(layers), source=source, input_shape=inp)
+
+
+def network_to_dict(network: Network) -> dict:
+    """The file form of ``network``: the inverse of :func:`network_from_dict`.
+
+    Parameters
+    ----------
+    network : Network
+        Any network (a zoo network or one read from a file).
+
+    Returns
+    -------
+    dict
+        ``{"name", "source", "input", "layers": [{"type", "name", ...}]}`` with every
+        layer field written out, defaults included, so that the result is a complete
+        template.
+    """
+    types = {cls: kind for kind, cls in _TYPES.items()}
+    layers = []
+    for layer in network.layers:
+        entry = {"type": types[type(layer)]}
+        entry.update({f.name: getattr(layer, f.name) for f in fields(layer)})
+        layers.append(entry)
+    return {"name": network.name, "source": network.source,
+            "input": list(network.input_shape), "layers": layers}
+
+
+def _toml_value(value) -> str:
+    """One TOML scalar or array (ints, strings and lists of ints only)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)   # a JSON string is a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(int(value))
+
+
+def format_network(network: Network, fmt: str = "toml") -> str:
+    """``network`` as the text of a network file that :func:`load_network` reads back.
+
+    Parameters
+    ----------
+    network : Network
+        The network to write.
+    fmt : {"toml", "json"}
+        File format.
+
+    Returns
+    -------
+    str
+        The file text, ending in a newline.
+    """
+    data = network_to_dict(network)
+    if fmt == "json":
+        return json.dumps(data, indent=2) + "\n"
+    if fmt != "toml":
+        raise ParameterError("format", f"must be 'toml' or 'json', got {fmt!r}"[:200])
+    lines = [f"# network file for spincim estimate --network FILE.toml",
+             f"# layer types: conv, pool, fc; shapes are (channels, height, width)"]
+    lines += [f"{key} = {_toml_value(data[key])}" for key in ("name", "source", "input")]
+    for layer in data["layers"]:
+        lines += ["", "[[layers]]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in layer.items()]
+    return "\n".join(lines) + "\n"
 
 
 def load_network(path) -> Network:

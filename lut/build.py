@@ -208,15 +208,18 @@ def sense_mc_summary(tech_name: str, *, quick: bool, seed: int, executor=None,
     attrs = {"trials": trials, "seed": seed, "failed_trials": failed,
              "i_read_a": setup.i_read_a, "sigma_ra": setup.sigma_ra,
              "sigma_tmr": setup.sigma_tmr, "fan_in": setup.fan_in}
-    datasets = {}
+    datasets, dims, coords = {}, {}, {}
     for op, d in summ.items():
         attrs[f"{op}_margin_v"] = d["margin_v"]
         attrs[f"{op}_failures"] = d["failures"]
         attrs[f"{op}_failure_rate"] = d["failure_rate"]
-        states = sorted(d["states"])
-        datasets[f"{op}_mean_v"] = np.array([d["states"][k]["mean_v"] for k in states])
-        datasets[f"{op}_std_v"] = np.array([d["states"][k]["std_v"] for k in states])
-    return schema.McSummary(experiment="sense_margin", attrs=attrs, datasets=datasets)
+        states = sorted(d["states"])   # stored bits, one character per sensed cell
+        for stat in ("mean_v", "std_v"):
+            datasets[f"{op}_{stat}"] = np.array([d["states"][k][stat] for k in states])
+            dims[f"{op}_{stat}"] = (f"{op}_state",)
+        coords[f"{op}_state"] = np.array(states, dtype=str)
+    return schema.McSummary(experiment="sense_margin", attrs=attrs, datasets=datasets,
+                            dims=dims, coords=coords)
 
 
 def _technology_record(tech) -> dict:

@@ -21,7 +21,8 @@ import numpy as np
 
 from spincim.errors import LutError, OutputError, ParameterError, is_disk_full
 from spincim.lut.schema import (AREA_UNITS, JSON_PROVENANCE_KEYS, PROVENANCE_KEYS, QUANTITIES,
-                                SCHEMA_VERSION, Area, Axis, Lut, McSummary, OpTable)
+                                READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, Area, Axis, Lut,
+                                McSummary, OpTable)
 
 _INT64_MAX = 2**63 - 1
 
@@ -105,6 +106,19 @@ def _dataset(group: h5py.Group, name: str, data: Any) -> h5py.Dataset:
     return group.create_dataset(name, data=data, track_times=False)
 
 
+def _coordinate(group: h5py.Group, axis: Axis) -> h5py.Dataset:
+    """``axis`` as a dimension scale ``<group>/<axis.name>`` with its attributes."""
+    data = axis.values.astype(np.int64) if axis.integer else axis.values
+    ds = _dataset(group, axis.name, data)
+    ds.attrs["units"] = axis.units
+    ds.attrs["description"] = axis.description
+    ds.attrs["integer"] = axis.integer
+    if axis.nominal is not None:
+        ds.attrs["nominal"] = float(axis.nominal)
+    ds.make_scale(axis.name)
+    return ds
+
+
 def _write(f: h5py.File, lut: Lut, progress: Callable[[], None]) -> None:
     f.attrs["schema_version"] = SCHEMA_VERSION
     f.attrs["technology"] = lut.technology
@@ -118,15 +132,7 @@ def _write(f: h5py.File, lut: Lut, progress: Callable[[], None]) -> None:
 
     axes = f.create_group("axes")
     for name in sorted(lut.axes):
-        axis = lut.axes[name]
-        data = axis.values.astype(np.int64) if axis.integer else axis.values
-        ds = _dataset(axes, name, data)
-        ds.attrs["units"] = axis.units
-        ds.attrs["description"] = axis.description
-        ds.attrs["integer"] = axis.integer
-        if axis.nominal is not None:
-            ds.attrs["nominal"] = float(axis.nominal)
-        ds.make_scale(name)
+        _coordinate(axes, lut.axes[name])
 
     ops = f.create_group("ops")
     for name in sorted(lut.ops):
@@ -134,6 +140,8 @@ def _write(f: h5py.File, lut: Lut, progress: Callable[[], None]) -> None:
         grp = ops.create_group(name)
         grp.attrs["description"] = table.description
         grp.attrs["axes"] = list(table.axes) if table.axes else np.array([], dtype="S1")
+        for axis_name in table.axes:  # a copy beside the tables: netCDF tools see coordinates
+            _coordinate(grp, lut.axes[axis_name])
         for quantity, units in QUANTITIES.items():
             ds = _dataset(grp, quantity, getattr(table, quantity))
             ds.attrs["units"] = units
@@ -154,13 +162,46 @@ def _write(f: h5py.File, lut: Lut, progress: Callable[[], None]) -> None:
         grp = mc.create_group(name)
         for key in sorted(summary.attrs):
             grp.attrs[key] = summary.attrs[key]
+        scales = _mc_scales(grp, summary)
         for key in sorted(summary.datasets):
-            _dataset(grp, key, summary.datasets[key])
+            _attach(_dataset(grp, key, summary.datasets[key]), summary.dims.get(key), scales)
         if summary.samples:
             samples = grp.create_group("samples")
             for key in sorted(summary.samples):
-                _dataset(samples, key, summary.samples[key])
+                _attach(_dataset(samples, key, summary.samples[key]), summary.dims.get(key),
+                        scales)
                 progress()
+
+
+#: netCDF's NAME of a dimension scale that is not a variable (no labels): netCDF readers
+#: show the dimension but no coordinate.
+_NETCDF_DIM_ONLY = "This is a netCDF dimension but not a netCDF variable."
+
+
+def _mc_scales(grp: h5py.Group, summary: McSummary) -> dict[str, h5py.Dataset]:
+    """One dimension scale in ``grp`` per named dimension of ``summary``."""
+    arrays = {**summary.datasets, **summary.samples}
+    sizes = {}
+    for key, names in summary.dims.items():
+        sizes.update(zip(names, arrays[key].shape))
+    scales = {}
+    for dim in sorted(sizes):
+        labels = summary.coords.get(dim)
+        if labels is None:
+            ds = _dataset(grp, dim, np.zeros(sizes[dim], dtype=np.float32))
+            ds.make_scale(f"{_NETCDF_DIM_ONLY}{sizes[dim]:10d}")
+        else:
+            data = labels.astype(h5py.string_dtype()) if labels.dtype.kind == "U" else labels
+            ds = _dataset(grp, dim, data)
+            ds.make_scale(dim)
+        scales[dim] = ds
+    return scales
+
+
+def _attach(ds: h5py.Dataset, names, scales: dict[str, h5py.Dataset]) -> None:
+    for i, dim in enumerate(names or ()):
+        ds.dims[i].attach_scale(scales[dim])
+        ds.dims[i].label = dim
 
 
 def lut_sha256(path: str | os.PathLike) -> str:
@@ -226,9 +267,10 @@ def _read(f: h5py.File, where: str, required_ops: tuple[str, ...]) -> Lut:
     if "schema_version" not in f.attrs:
         raise LutError(where, "no 'schema_version' root attribute: not a spincim LUT")
     version = _py(f.attrs["schema_version"])
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_SCHEMA_VERSIONS:
+        shown = " and ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
         raise LutError(where, f"schema version {version!r} is not supported "
-                              f"(this spincim reads version {SCHEMA_VERSION}); rebuild the LUT")
+                              f"(this spincim reads versions {shown}); rebuild the LUT")
     for group in ("axes", "ops", "area", "mc"):
         if not isinstance(f.get(group), h5py.Group):
             raise LutError(where, f"missing group /{group}")
@@ -263,14 +305,35 @@ def _read(f: h5py.File, where: str, required_ops: tuple[str, ...]) -> Lut:
     for name, ds in f["area"].items():
         _check_units(ds, AREA_UNITS, where)
         areas[name] = Area(name, float(ds[()]), _py(ds.attrs.get("description", "")))
-    mc = {}
-    for name, grp in f["mc"].items():
-        samples = grp.get("samples")
-        mc[name] = McSummary(
-            name, attrs={k: _py(v) for k, v in grp.attrs.items()},
-            datasets={k: ds[()] for k, ds in grp.items() if isinstance(ds, h5py.Dataset)},
-            samples={k: ds[()] for k, ds in samples.items()} if samples is not None else {})
+    mc = {name: _read_mc(name, grp) for name, grp in f["mc"].items()}
     return Lut(technology, axes, ops, areas, mc, provenance, source=where)
+
+
+def _is_scale(ds: h5py.Dataset) -> bool:
+    return _py(ds.attrs.get("CLASS", "")) == "DIMENSION_SCALE"
+
+
+def _read_mc(name: str, grp: h5py.Group) -> McSummary:
+    """One Monte Carlo summary; its dimension scales become ``dims`` and ``coords``."""
+    groups = {"datasets": grp, "samples": grp.get("samples")}
+    arrays: dict[str, dict] = {"datasets": {}, "samples": {}}
+    dims, coords = {}, {}
+    for kind, g in groups.items():
+        for key, ds in (g.items() if g is not None else ()):
+            if not isinstance(ds, h5py.Dataset):
+                continue
+            if _is_scale(ds):
+                if not _py(ds.attrs.get("NAME", "")).startswith(_NETCDF_DIM_ONLY):
+                    coords[key] = (np.array(ds.asstr()[()], dtype=str)
+                                   if h5py.check_string_dtype(ds.dtype) else ds[()])
+                continue
+            arrays[kind][key] = ds[()]
+            names = [[s.name for s in ds.dims[i].values()] for i in range(ds.ndim)]
+            if ds.ndim and all(names):
+                dims[key] = tuple(n[-1].rsplit("/", 1)[-1] for n in names)
+    return McSummary(name, attrs={k: _py(v) for k, v in grp.attrs.items()},
+                     datasets=arrays["datasets"], samples=arrays["samples"], dims=dims,
+                     coords=coords)
 
 
 def _read_axis(group: h5py.Group, name: str) -> Axis:

@@ -1,6 +1,6 @@
 """What a spincim lookup table holds: plain dataclasses and the HDF5 layout they map to.
 
-No h5py here (only ``lut/io.py`` imports it). The file layout, schema version 1::
+No h5py here (only ``lut/io.py`` imports it). The file layout, schema version 2::
 
     /                       root attributes: schema_version, technology and the provenance
                             (spincim_version, git_revision, ngspice_version, netlist_sha256
@@ -11,9 +11,17 @@ No h5py here (only ``lut/io.py`` imports it). The file layout, schema version 1:
     /ops/<op>/              group; attributes description and axes (axis names in order)
     /ops/<op>/energy_j      float64 over the op's axes (units "J"), each dimension attached
     /ops/<op>/latency_s     to its /axes/<axis> scale (units "s")
+    /ops/<op>/<axis>        a copy of /axes/<axis> (values and attributes), also a dimension
+                            scale, for every axis of the op: netCDF readers (xarray with
+                            h5netcdf) look dimensions up in the op's group and its parents,
+                            so ``xarray.open_dataset(path, group="ops/<op>")`` gets named
+                            dimensions with coordinates; the reader ignores these copies
     /area/<component>       scalar float64 (units "m^2"), attribute description
     /mc/<experiment>/       group: summary attributes and summary datasets; optional raw
                             samples in /mc/<experiment>/samples/<name>
+    /mc/<experiment>/<dim>  a dimension scale for every named dimension of its datasets and
+                            samples, attached to them: the dimension's labels when given,
+                            otherwise a netCDF "dimension but not a variable" placeholder
 
 Which ops a technology must provide is data, not schema: readers pass ``required_ops``.
 All values are SI floats. Names (technology, axes, ops, components, experiments, datasets)
@@ -35,14 +43,20 @@ import numpy as np
 
 from spincim.errors import ParameterError
 
-#: Version of the layout above; bump on any incompatible change.
-SCHEMA_VERSION = 1
+#: Version of the layout above; bump on any incompatible change. Version 2 added the
+#: coordinate copies in every op group and the Monte Carlo dimension scales (a version-1
+#: reader would take the latter for summary datasets).
+SCHEMA_VERSION = 2
+
+#: Versions :func:`spincim.lut.io.read_lut` reads (version 1 has neither addition).
+READABLE_SCHEMA_VERSIONS = (1, 2)
 
 #: Every name stored in a LUT: lower case, starts with a letter, at most 64 characters.
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
-#: Axis names that cannot be used because ``interp.value`` takes them as keywords.
-RESERVED_AXIS_NAMES = frozenset({"extrapolate"})
+#: Axis names that cannot be used: ``interp.value`` takes ``extrapolate`` as a keyword and
+#: an op group holds its axes' coordinates beside its ``energy_j`` and ``latency_s`` tables.
+RESERVED_AXIS_NAMES = frozenset({"extrapolate", "energy_j", "latency_s"})
 
 #: The two tabulated quantities of every op and their units.
 QUANTITIES = {"energy_j": "J", "latency_s": "s"}
@@ -222,12 +236,18 @@ class McSummary(_ArrayEq):
 
     ``attrs`` holds scalar summaries (str, bool, int or float; NaN allowed), ``datasets``
     numeric summary arrays, ``samples`` optional raw samples. Arrays keep their dtype.
+    ``dims`` names the dimensions of any dataset or sample (``{"read_mean_v": ("read_state",)}``,
+    one name per dimension); ``coords`` labels some of those dimensions
+    (``{"read_state": np.array(["0", "1"])}``, numeric or text, one label per index). A named
+    dimension is stored as an HDF5 dimension scale, so netCDF readers (xarray) see it.
     """
 
     experiment: str
     attrs: Mapping[str, Any] = field(default_factory=dict)
     datasets: Mapping[str, np.ndarray] = field(default_factory=dict)
     samples: Mapping[str, np.ndarray] = field(default_factory=dict)
+    dims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    coords: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self):
         check_name("mc.experiment", self.experiment)
@@ -244,6 +264,36 @@ class McSummary(_ArrayEq):
                     raise ParameterError(f"{where}.{group}.{key}", "must be a numeric numpy array")
         if "samples" in self.datasets:
             raise ParameterError(f"{where}.datasets", "'samples' is reserved for raw samples")
+        self._check_dims(where)
+
+    def _check_dims(self, where: str) -> None:
+        """Every named dimension fits its array; every coordinate labels a named dimension."""
+        arrays = {**self.datasets, **self.samples}
+        sizes: dict[str, int] = {}
+        for key, names in self.dims.items():
+            if key not in arrays:
+                raise ParameterError(f"{where}.dims.{key}", "no dataset or sample of that name")
+            names = tuple(names) if isinstance(names, (tuple, list)) else (names,)
+            if len(names) != arrays[key].ndim:
+                raise ParameterError(f"{where}.dims.{key}", f"{len(names)} name(s) for "
+                                                            f"{arrays[key].ndim} dimension(s)")
+            for name, size in zip(names, arrays[key].shape):
+                check_name(f"{where}.dims.{key}", name)
+                if name in arrays or name == "samples":
+                    raise ParameterError(f"{where}.dims.{key}", f"{name!r} is also an array name")
+                if sizes.setdefault(name, size) != size:
+                    raise ParameterError(f"{where}.dims.{key}", f"dimension {name!r} has "
+                                                                f"sizes {sizes[name]} and {size}")
+        for name, labels in self.coords.items():
+            if name not in sizes:
+                raise ParameterError(f"{where}.coords.{name}", "not a dimension named in dims")
+            if (not isinstance(labels, np.ndarray) or labels.ndim != 1
+                    or labels.dtype.kind not in "biufU"):
+                raise ParameterError(f"{where}.coords.{name}", "must be a 1-D numeric or str "
+                                                               "numpy array")
+            if labels.size != sizes[name]:
+                raise ParameterError(f"{where}.coords.{name}", f"{labels.size} labels for a "
+                                                               f"dimension of {sizes[name]}")
 
 
 def _check_provenance(prov: Mapping[str, Any]) -> None:

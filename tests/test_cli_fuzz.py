@@ -179,6 +179,7 @@ COMMANDS = {
     "lut build": (["lut", "build", "--tech", "45nm", "--out", "{tmp}/x.h5"],
                   ["--tech", "--out", "--seed", "--workers"]),
     "lut show": (["lut", "show"], []),
+    "network show": (["network", "show"], []),
     "lut diff": (["lut", "diff"], []),
     "lut export": (["lut", "export", "--out", "{tmp}/x.csv"], ["--lut", "--format", "--out"]),
     "estimate": (["estimate", "--network", "mnist", "--arch", "imce"],

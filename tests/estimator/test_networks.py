@@ -133,3 +133,24 @@ def test_unparseable_and_unknown(tmp_path):
         load_network(p)
     with pytest.raises(ParameterError):
         get_network("resnet-9000")
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_format_network_round_trips(tmp_path, name, fmt):
+    from spincim.estimator.networks import format_network
+    path = tmp_path / f"net.{fmt}"
+    path.write_text(format_network(NETWORKS[name], fmt))
+    back = load_network(path)
+    assert back.layers == NETWORKS[name].layers
+    assert (back.name, back.source, back.input_shape) == (
+        NETWORKS[name].name, NETWORKS[name].source, NETWORKS[name].input_shape)
+
+
+def test_network_show_cli_writes_a_template(tmp_path, capsys):
+    from spincim.cli import main
+    out = tmp_path / "svhn.toml"
+    assert main(["network", "show", "svhn", "--format", "toml", "--out", str(out)]) == 0
+    assert load_network(out).layers == NETWORKS["svhn"].layers
+    assert main(["network", "show", "resnet-9000"]) == 2
+    assert "network" in capsys.readouterr().err

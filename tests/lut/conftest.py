@@ -36,7 +36,9 @@ def synthetic_lut(technology: str = "test_45nm", scale: float = 1.0) -> Lut:
                "converged": True, "margin_sigma_v": float("nan")},
         datasets={"margin_v": np.array([0.11, 0.09, 0.12]),
                   "fail_counts": np.array([0, 3, 1], dtype=np.int64)},
-        samples={"vsense_v": rng.normal(0.3, 0.01, 500)})}
+        samples={"vsense_v": rng.normal(0.3, 0.01, 500)},
+        dims={"margin_v": ("state",), "fail_counts": ("state",), "vsense_v": ("trial",)},
+        coords={"state": np.array(["00", "01", "11"])})}
     prov = make_provenance(
         parameters={"mtj": {"ra_ohm_m2": 1e-11, "tmr0": 1.685}, "rows": [64, 128]},
         seed=2**100 + 12345,

@@ -269,7 +269,24 @@ def test_wrong_schema_version(lut, tmp_path):
     with h5py.File(path, "r+") as f:
         f.attrs["schema_version"] = 99
     assert _error(path) == ("schema version 99 is not supported (this spincim reads "
-                            f"version {SCHEMA_VERSION}); rebuild the LUT")
+                            "versions 1 and 2); rebuild the LUT")
+
+
+def test_reads_schema_version_1(lut, tmp_path):
+    """A version-1 file (no coordinate copies in op groups, no Monte Carlo scales) reads."""
+    import dataclasses
+    plain = {k: McSummary(k, attrs=v.attrs, datasets=v.datasets, samples=v.samples)
+             for k, v in lut.mc.items()}
+    lut = dataclasses.replace(lut, mc=plain)
+    path = tmp_path / "v1.h5"
+    write_lut(lut, path)
+    with h5py.File(path, "r+") as f:
+        assert f.attrs["schema_version"] == SCHEMA_VERSION == 2
+        for name, table in lut.ops.items():
+            for axis_name in table.axes:
+                del f["ops"][name][axis_name]
+        f.attrs["schema_version"] = 1
+    assert read_lut(path) == lut
 
 
 def test_not_a_lut(tmp_path):
