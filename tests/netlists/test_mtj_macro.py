@@ -105,7 +105,7 @@ def test_thermal_macromodel_equipartition(device):
     """
     dev = device.replace(mtj={"alpha": 0.1})
     replicas, settle_s = 16, 0.4e-9
-    vec = ngspice.run(_thermal_run(dev, 11, replicas=replicas), timeout_s=300)
+    vec = run_netlist(_thermal_run(dev, 11, replicas=replicas), timeout_s=300)
     t = vec["time"]
     keep = t >= settle_s
     span = t[keep][-1] - t[keep][0]
