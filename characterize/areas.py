@@ -27,12 +27,14 @@ NANGATE45 = {"inv": 0.532e-12, "fa": 4.256e-12, "dff": 4.522e-12}
 _NANGATE_F_M = 45e-9
 #: area per transistor in F^2 for circuits without a standard cell (estimate: NanGate
 #: FA_X1 is 2102 F^2 for 28 devices, 75 F^2 each; DFF_X1 2233 F^2 for ~24-28 devices,
-#: 80-93 F^2 each). Devices wider than 3 F scale with W / 3 F.
+#: 80-93 F^2 each). Devices wider than 3 F scale with W / 3 F; a gate longer than F adds
+#: its extra gate area W (L - F).
 F2_PER_DEVICE = 80.0
 
 
 def device_area_f2(mosfets: Iterable[st.Mosfet], f_m: float) -> tuple[float, int]:
-    """Sum over transistors of F2_PER_DEVICE x max(1, W / 3F); returns (F^2, devices).
+    """Sum over transistors of F2_PER_DEVICE x max(1, W / 3F) + W max(0, L - F) / F^2;
+    returns (F^2, devices).
 
     Parameters
     ----------
@@ -43,7 +45,8 @@ def device_area_f2(mosfets: Iterable[st.Mosfet], f_m: float) -> tuple[float, int
     """
     total, count = 0.0, 0
     for mos in mosfets:
-        total += F2_PER_DEVICE * max(1.0, mos.w_m / f_m / 3.0)
+        total += (F2_PER_DEVICE * max(1.0, mos.w_m / f_m / 3.0)
+                  + mos.w_m * max(0.0, mos.l_m - f_m) / f_m ** 2)
         count += 1
     return total, count
 
