@@ -391,10 +391,18 @@ def driver_sweep(*, design: str = designs.DEFAULT_DESIGN, calibrate: bool = Fals
         limits.check_pulse_s("pulse_s", pulse_s)
     if not (math.isfinite(error_threshold) and 0 < error_threshold < 1):
         raise ParameterError("error_threshold", f"must be in (0, 1), got {error_threshold!r}")
+    from . import checkpoint as ckpt
+    from .. import __version__
+
     d = designs.design(design)
     tick = progress or (lambda _label: None)
     counts = [int(n) for n in counts]
-    with executor_scope(executor) as ex:
+    params = {"design": d, "calibrate": calibrate, "temperature_k": float(temperature_k),
+              "runs": runs, "seed": seed, "pulse_s": pulse_s, "counts": counts,
+              "spincim_version": __version__}
+    with ckpt.checkpoint_scope(checkpoint, kind="driver sweep", parameters=params) as store, \
+            executor_scope(executor) as ex:
+        checkpoint = store
         if d.kind == "threshold":
             rows, device, width, rule = _threshold_rows(d, counts, ex, checkpoint, tick,
                                                         calibrate)

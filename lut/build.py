@@ -99,6 +99,27 @@ def _majority(ctx: BuildContext) -> list:
                             checkpoint=ctx.checkpoint)
 
 
+@step("majority_designs", "majority designs", ("22nm",))
+def _majority_designs(ctx: BuildContext) -> list:
+    """Every registered majority design but ``corn`` (the ``majority_ops`` step): threshold
+    designs' PRESET / PROGRAM / max-pool ops, decide designs' decide-and-write op."""
+    from ..characterize import decide, ops
+    from ..netlists import majority_designs as designs
+
+    out = []
+    for name, entry in designs.REGISTRY.items():
+        if name == designs.DEFAULT_DESIGN:
+            continue
+        if entry.kind == "threshold":
+            out += ops.majority_ops(ctx.tech_name, design=name, quick=ctx.quick,
+                                    executor=ctx.executor, checkpoint=ctx.checkpoint,
+                                    stage=f"majority_ops:{name}")
+        else:
+            out += decide.write_ops(designs.design(name), quick=ctx.quick,
+                                    executor=ctx.executor, checkpoint=ctx.checkpoint)
+    return out
+
+
 @step("gate_ops", "CMOS gates", ("45nm", "22nm"))
 def _gates(ctx: BuildContext) -> list:
     from ..characterize import periphery

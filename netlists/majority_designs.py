@@ -55,25 +55,29 @@ DEFAULT_DESIGN = "corn"
 
 @dataclass(frozen=True)
 class Entry:
-    """One registered design: its name, kind, LUT op names and its function."""
+    """One registered design: its name, kind, LUT op names, the LUT area components of
+    one of its drivers (summed) and its function."""
 
     name: str
     kind: str
     ops: dict
     fn: Callable[..., Any]
     summary: str
+    areas: tuple[str, ...]
 
 
 #: every registered design by name, in registration order
 REGISTRY: dict[str, Entry] = {}
 
 
-def register(name: str, *, kind: str, ops: dict, summary: str):
+def register(name: str, *, kind: str, ops: dict, summary: str,
+             areas: tuple[str, ...] | None = None):
     """Register ``fn(**changes) -> design record`` as the majority design ``name``.
 
     ``ops`` maps the roles the estimator prices to LUT op names: ``preset``,
     ``program`` and ``maxpool`` for a threshold design, ``write`` (an op over ``n_on``:
-    decision + write per majority) for a decide design.
+    decision + write per majority) for a decide design. ``areas`` names the LUT area
+    components of one driver (default ``majority_<name>_driver``).
     """
     if kind not in KINDS:
         raise ParameterError("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -84,7 +88,8 @@ def register(name: str, *, kind: str, ops: dict, summary: str):
     def add(fn):
         if name in REGISTRY:
             raise ParameterError("design", f"majority design {name!r} registered twice")
-        REGISTRY[name] = Entry(name, kind, dict(ops), fn, summary)
+        parts = areas or (f"majority_{name.replace('-', '_')}_driver",)
+        REGISTRY[name] = Entry(name, kind, dict(ops), fn, summary, tuple(parts))
         return fn
     return add
 
@@ -235,6 +240,7 @@ class DecideDesign:
 # ----------------------------------------------------------------------------- designs
 @register("corn", kind="threshold",
           ops={"preset": "preset", "program": "majority_program", "maxpool": "maxpool_write"},
+          areas=("write_driver_9nmos", "write_driver_switches"),
           summary="CORN's nine-NMOS threshold write as published (I(1), I(4) of CORN IV-B)")
 def corn(*, shm_thickness_m: float | None = None, **driver_changes) -> ThresholdDesign:
     """CORN as published: :data:`write_driver.CORN` and its calibrated buffer cell."""
