@@ -707,7 +707,7 @@ def cmd_lut_build(args) -> int:
     import shlex
 
     from .lut import build, io
-    steps = len(build.steps_for(args.tech)) + 1
+    steps = len(build.steps_for(args.tech)) + (2 if args.tech == build.MAJORITY_MC_TECH else 1)
     with _executor(args, args.workers if args.scheduler is None else None) as ex, \
             progress_bar(steps, f"characterizing {args.tech}", "step") as bar:
         lut = build.build(args.tech, quick=args.quick, seed=args.seed,

@@ -212,13 +212,55 @@ def sense_mc_summary(tech_name: str, *, quick: bool, seed: int, executor=None,
     return schema.McSummary(experiment="sense_margin", attrs=attrs, datasets=datasets)
 
 
+#: majority-write Monte Carlo stored with the LUT of the designs' node: trials per count
+#: (quick, full) at 300 K, every registered design
+MAJORITY_MC_TRIALS = (100, 2000)
+#: the node the majority designs are built for
+MAJORITY_MC_TECH = "22nm"
+
+
+def majority_mc_summaries(tech_name: str, *, quick: bool, seed: int, executor=None,
+                          checkpoint=None) -> list[schema.McSummary]:
+    """The 300 K majority Monte Carlo of every registered design (device variation and
+    Pelgrom mismatch at their defaults), summarized per count: ``mc/majority_<design>``."""
+    from ..characterize import majority
+    from ..netlists import majority_designs as designs
+
+    if tech_name != MAJORITY_MC_TECH:
+        return []
+    trials = MAJORITY_MC_TRIALS[0] if quick else MAJORITY_MC_TRIALS[1]
+    out = []
+    for name in designs.names():
+        r = majority.run(majority.MajoritySetup(design=name), trials=trials, seed=seed,
+                         temperature_k=300.0, executor=executor,
+                         checkpoint=None if checkpoint is None else checkpoint.section(name))
+        rows = r["rows"]
+        attrs = {"design": name, "kind": r["kind"], "trials": trials, "seed": seed,
+                 "temperature_k": 300.0, "pulse_s": r["pulse_s"],
+                 "error_threshold": r["error_threshold"],
+                 "sigma_resistivity": r["sigmas"]["resistivity"],
+                 "sigma_shm_thickness": r["sigmas"]["shm_thickness"],
+                 "sigma_ms": r["sigmas"]["ms"], "sigma_t_free": r["sigmas"]["t_free"],
+                 "vth_mismatch": bool(r["vth_mismatch"])}
+        datasets = {"n_on": np.array(r["n_on"], dtype=np.int64),
+                    "p_switch": np.array([x["p_switch"] for x in rows]),
+                    "errors": np.array([x["errors"] for x in rows], dtype=np.int64),
+                    "error_rate": np.array([x["error_rate"] for x in rows]),
+                    "error_rate_ci95_lo": np.array([x["error_rate_ci95"][0] for x in rows]),
+                    "error_rate_ci95_hi": np.array([x["error_rate_ci95"][1] for x in rows])}
+        out.append(schema.McSummary(experiment=f"majority_{name.replace('-', '_')}",
+                                    attrs=attrs, datasets=datasets))
+    return out
+
+
 def checkpoint_parameters(tech_name: str, *, quick: bool, seed: int) -> dict:
     """Everything that determines a :func:`build` (the checkpoint key)."""
     from .. import __version__
 
     return {"technology": tech_name, "quick": quick, "seed": seed,
             "steps": [s.name for s in steps_for(tech_name)],
-            "mc_trials": list(MC_TRIALS), "spincim_version": __version__,
+            "mc_trials": list(MC_TRIALS), "majority_mc_trials": list(MAJORITY_MC_TRIALS),
+            "spincim_version": __version__,
             "git_revision": git_revision()}
 
 
@@ -256,6 +298,11 @@ def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int | 
                               checkpoint=None if store is None else store.section("sense_mc"))
         if progress is not None:
             progress("sense Monte Carlo")
+        mc_majority = majority_mc_summaries(
+            tech_name, quick=quick, seed=seed, executor=ex,
+            checkpoint=None if store is None else store.section("majority_mc"))
+        if mc_majority and progress is not None:
+            progress("majority Monte Carlo")
         version = ex.ngspice_version()
     netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
     prov = schema.make_provenance(
@@ -269,7 +316,7 @@ def build(tech_name: str, *, quick: bool = False, seed: int = 0, workers: int | 
         model_card_sha256={tech.card_file: _file_sha256(tech.card_path)},
         ngspice_version=version, git_revision=git_revision(),
         command_line=command_line)
-    return to_lut(tech_name, results, areas(tech_name), prov, [mc])
+    return to_lut(tech_name, results, areas(tech_name), prov, [mc, *mc_majority])
 
 
 def _run_step(item: Step, index: int, ctx: BuildContext, store) -> list:
