@@ -309,30 +309,104 @@ def cmd_netlist_export(args) -> int:
     return 0
 
 
+def _designs(text: str) -> tuple[str, ...]:
+    """``--design``: one or more registered majority designs, comma-separated."""
+    from .netlists import majority_designs
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    bad = [n for n in names if n not in majority_designs.REGISTRY]
+    if not names or bad or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"expected design names from {', '.join(majority_designs.REGISTRY)} "
+            f"(comma-separated, each once), got {text!r}"[:200])
+    return names
+
+
+def _threshold(text: str) -> float:
+    value = _positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text!r}")
+    return value
+
+
+_STATUS_MARK = {"above": "ABOVE", "below": "ok", "unresolved": "?"}
+
+
+def _status_note(threshold: float) -> str:
+    return (f"status against a decision error of {threshold:g}: ABOVE = the 95 % interval "
+            f"lies above it, ok = at or below it, ? = the interval straddles it")
+
+
+def _checkpoints(args, kind: str):
+    """``part(name)``: the checkpoint of one run of a command over several designs (or
+    temperatures): the --checkpoint file itself for a single run, else a section of it
+    keyed by every option of the command."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def scope():
+        several = len(args.design) > 1 or (getattr(args, "plot", None) and kind == "mc majority"
+                                            and args.temperature_k > 0)
+        if args.checkpoint is None or not several:
+            yield lambda _name: args.checkpoint
+            return
+        from .characterize import checkpoint as ckpt
+        keys = {k: v for k, v in sorted(vars(args).items())
+                if k not in ("func", "json", "plot", "workers", "scheduler", "chunk_timeout_s",
+                             "memory_limit_mib", "checkpoint")}
+        with ckpt.checkpoint_scope(args.checkpoint, kind=kind,
+                                   parameters={"argv": keys, "version": __version__}) as store:
+            yield lambda name: store.section(name)
+    return scope()
+
+
+def _emit_designs(args, results: dict) -> None:
+    """JSON of one design as its own object, of several as {"designs": {name: ...}}."""
+    emit_json(next(iter(results.values())) if len(results) == 1 else {"designs": results})
+
+
 def cmd_driver_sweep(args) -> int:
     from .characterize import driver
     from .netlists import write_driver as W
     counts = range(W.N_INPUTS + 1)
-    total = 1 + len(counts) * (2 if args.temperature_k > 0 else 1)
-    with _executor(args, args.workers) as ex, \
-            progress_bar(total, "driver transients and ensembles", unit="run") as bar:
-        result = driver.driver_sweep(
-            calibrate=args.calibrate, temperature_k=args.temperature_k, runs=args.runs,
-            seed=args.seed, pulse_s=args.pulse_s, counts=counts, executor=ex,
-            checkpoint=args.checkpoint,
-            progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+    per = 1 + len(counts) * (2 if args.temperature_k > 0 else 1)
+    results, sweeps = {}, {}
+    with _executor(args, args.workers) as ex, _checkpoints(args, "driver sweep") as part, \
+            progress_bar(per * len(args.design), "driver transients and ensembles",
+                         unit="run") as bar:
+        for name in args.design:
+            sweeps[name] = driver.driver_sweep(
+                design=name, calibrate=args.calibrate, temperature_k=args.temperature_k,
+                runs=args.runs, seed=args.seed, pulse_s=args.pulse_s, counts=counts,
+                error_threshold=args.error_threshold, executor=ex, checkpoint=part(name),
+                progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+            results[name] = sweeps[name].to_dict()
     _note_executor(ex)
-    out = result.to_dict()
+    if args.plot:
+        from .characterize import majority_plot
+        majority_plot.plot_p_ap({n: majority_plot.curve_from_sweep(r)
+                                 for n, r in results.items()}, args.plot,
+                                title=f"driver sweep, {args.runs} runs per count")
+        for r in results.values():
+            r["plot"] = args.plot
     if args.json:
-        emit_json(out)
+        _emit_designs(args, results)
         return 0
-    rows = result.rows
-    headers = ["n_on", "i_hm_a", "switched(0K)", "t_switch_s", "energy_j"]
-    table = [[r.n_on, r.i_shm_a, r.switched, r.t_switch_s, r.energy_j] for r in rows]
+    for name, out in results.items():
+        rows = sweeps[name].rows
+        print(f"design {name} ({out['kind']}); energy: {out['energy_rule']}")
+        headers = ["n_on", "i_hm_a", "switched(0K)", "t_switch_s", "energy_j"]
+        table = [[r.n_on, r.i_shm_a, r.switched, r.t_switch_s, r.energy_j] for r in rows]
+        if args.temperature_k > 0:
+            headers += [f"p_ap({args.temperature_k:g}K)", "ci95", "decision_error", "status"]
+            table = [row + [p, c, e, _STATUS_MARK[st]] for row, p, c, e, st in
+                     zip(table, out["p_switch"], out["p_switch_ci95"], out["decision_error"],
+                         out["error_status"])]
+        print_table(table, headers)
+        print()
     if args.temperature_k > 0:
-        headers += [f"p_switch({args.temperature_k:g}K)", "ci95"]
-        table = [row + [p, c] for row, p, c in zip(table, out["p_switch"], out["p_switch_ci95"])]
-    print_table(table, headers)
+        print(f"p_ap: probability that the cell ends in AP (the write of a majority 1), "
+              f"{args.runs} stochastic LLGS runs per count at the transient's mean current; "
+              + _status_note(args.error_threshold))
     return 0
 
 
@@ -629,32 +703,67 @@ def _note_executor(ex) -> None:
         print("note: " + ", ".join(x for x in parts if x), file=sys.stderr)
 
 
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected counts like 4,5, got {text!r}") from None
+    if not values or any(not 0 <= v <= 9 for v in values) or len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"counts must be distinct values in 0..9, got {text!r}")
+    return tuple(sorted(values))
+
+
 def cmd_mc_majority(args) -> int:
     from .characterize import majority
-    from .netlists import write_driver as W
-    device = W.buffer_device(temperature_k=args.temperature_k)
-    setup = majority.MajoritySetup(device=device, vth_mismatch=args.vth_mismatch,
-                                   sigma_resistivity=args.sigma_resistivity,
-                                   sigma_shm_thickness=args.sigma_shm_thickness,
-                                   sigma_ms=args.sigma_ms, sigma_t_free=args.sigma_t_free,
-                                   pulse_s=args.pulse_s)
-    steps = 10 * args.trials * int(round((setup.program_s + 2e-9) / 1e-12))
-    with _executor(args, args.workers) as ex, \
+    temps = [args.temperature_k]
+    if args.plot and args.temperature_k > 0:
+        temps.insert(0, 0.0)          # the figure shows 0 K beside the run temperature
+    setups = {name: majority.MajoritySetup(
+        design=name, vth_mismatch=args.vth_mismatch,
+        sigma_resistivity=args.sigma_resistivity, sigma_shm_thickness=args.sigma_shm_thickness,
+        sigma_ms=args.sigma_ms, sigma_t_free=args.sigma_t_free, pulse_s=args.pulse_s)
+        for name in args.design}
+    n_counts = len(args.counts) if args.counts else 10
+    steps = sum(n_counts * args.trials * int(round((s.program_s + 2e-9) / 1e-12))
+                for s in setups.values()) * len(temps)
+    results, at_zero = {}, {}
+    with _executor(args, args.workers) as ex, _checkpoints(args, "mc majority") as part, \
             progress_bar(steps, "majority Monte Carlo spin-steps") as bar:
-        out = majority.run(setup, trials=args.trials, seed=args.seed,
-                           temperature_k=args.temperature_k, workers=args.workers,
-                           progress=bar.update, executor=ex, checkpoint=args.checkpoint)
+        for name, setup in setups.items():
+            for t_k in temps:
+                out = majority.run(setup, trials=args.trials, seed=args.seed,
+                                   temperature_k=t_k, workers=args.workers,
+                                   progress=bar.update, executor=ex,
+                                   checkpoint=part(f"{name}@{t_k:g}K"), counts=args.counts,
+                                   error_threshold=args.error_threshold)
+                (results if t_k == args.temperature_k else at_zero)[name] = out
     _note_executor(ex)
+    if args.plot:
+        from .characterize import majority_plot
+        curves = {}
+        for name in results:
+            curves[name] = dict(majority_plot.curve_from_mc(r) for r in
+                                (at_zero.get(name), results[name]) if r is not None)
+        majority_plot.plot_p_ap(curves, args.plot, title=f"mc majority, {args.trials} trials "
+                                f"per count, device variation and Pelgrom mismatch")
+        for name, r in results.items():
+            r["plot"] = args.plot
+            if name in at_zero:
+                r["p_switch_0k"] = [row["p_switch"] for row in at_zero[name]["rows"]]
     if args.json:
-        emit_json(out)
+        _emit_designs(args, results)
         return 0
-    print_table([(r["n_on"], r["i_hm_a_mean"], r["i_hm_a_std"], r["p_switch"], r["errors"],
-                  r["error_rate"], r["error_rate_ci95"]) for r in out["rows"]],
-                ("n_on", "i_hm_a_mean", "i_hm_a_std", "p_switch", "errors", "error_rate",
-                 "ci95"))
-    print(f"\n{args.trials} trials per count at {args.temperature_k:g} K, pulse "
-          f"{setup.program_s * 1e9:g} ns; an error is a switch with <= 4 inputs on or none "
-          f"with >= 5")
+    for name, out in results.items():
+        print(f"design {name} ({out['kind']})")
+        print_table([(r["n_on"], r["i_hm_a_mean"], r["i_hm_a_std"], r["p_switch"],
+                      r["p_switch_ci95"], r["errors"], r["error_rate"], r["error_rate_ci95"],
+                      _STATUS_MARK[r["error_status"]]) for r in out["rows"]],
+                    ("n_on", "i_hm_a_mean", "i_hm_a_std", "p_ap", "ci95", "errors",
+                     "error_rate", "ci95", "status"))
+        print(f"{args.trials} trials per count at {args.temperature_k:g} K, pulse "
+              f"{out['pulse_s'] * 1e9:g} ns, {out['trials_per_s']:.3g} trials/s\n")
+    print("an error is a cell holding the wrong majority (a switch with <= 4 inputs on or "
+          "none with >= 5); p_ap = fraction ending in AP; " + _status_note(args.error_threshold))
     return 0
 
 
@@ -681,7 +790,8 @@ def cmd_lut_build(args) -> int:
     the_grid = grid.load_grid(args.grid) if args.grid else None
     base = io.read_lut(args.compare) if args.compare else None
     steps = None if args.steps is None else [s.strip() for s in args.steps.split(",")]
-    total = len(build._chosen(args.tech, steps)) + 1
+    total = len(build._chosen(args.tech, steps)) + 1 + (
+        args.tech == build.MAJORITY_MC_TECH and device is None)
     with _executor(args, args.workers if args.scheduler is None else None) as ex, \
             progress_bar(total, f"characterizing {args.tech}", "step") as bar:
         lut = build.build(args.tech, device=device, grid=the_grid, quick=args.quick,
@@ -930,19 +1040,27 @@ def build_parser() -> argparse.ArgumentParser:
                     help="driver: use the calibrated buffer cell (runs ngspice + LLGS)")
     ex.set_defaults(func=cmd_netlist_export)
 
-    drsub = _group(sub, "driver", help="CORN majority write driver")
-    dsw = drsub.add_parser("sweep", help="PROGRAM current, 0 K switching, time and energy "
-                           "versus the number of NMOS on (0..9); at T > 0 also the LLGS "
-                           "switching probability at each SPICE current")
+    drsub = _group(sub, "driver", help="majority write drivers (CORN and the other designs)")
+    dsw = drsub.add_parser("sweep", help="write current, 0 K outcome, time and energy versus "
+                           "the number of inputs on (0..9); at T > 0 (default 300 K) also the "
+                           "LLGS probability that the cell ends in AP at each SPICE current")
     common(dsw, params=False)
-    dsw.add_argument("--temperature-k", type=_nonneg_float, default=0.0,
-                     help="> 0: add p_switch from the stochastic LLGS ensemble")
+    dsw.add_argument("--design", type=_designs, default=("corn",), metavar="NAME[,NAME]",
+                     help="majority design(s): corn (CORN as published), corn-ptm, "
+                     "comparator, popcount (default corn)")
+    dsw.add_argument("--temperature-k", type=_nonneg_float, default=300.0,
+                     help="temperature of the LLGS ensembles (K, default 300; 0: the 0 K "
+                     "transient only)")
     dsw.add_argument("--runs", type=_positive_int, default=1000, help="ensemble size")
     dsw.add_argument("--seed", type=_seed, default=0, help="root seed (same for every count)")
     dsw.add_argument("--pulse-s", type=_positive_float, default=None,
-                     help="LLGS pulse width (s); default the PROGRAM width (10 ns)")
+                     help="LLGS pulse width (s); default the design's PROGRAM / write width")
+    dsw.add_argument("--error-threshold", type=_threshold, default=1e-4,
+                     help="decision error a count may have (default 1e-4)")
     dsw.add_argument("--calibrate", action="store_true", help="re-run the buffer calibration "
-                     "instead of using the declared SHM thickness")
+                     "of a threshold design instead of using the declared SHM thickness")
+    dsw.add_argument("--plot", metavar="FILE.png",
+                     help="P(cell ends in AP) per count for each design at 0 K and T")
     dsw.add_argument("--workers", type=_positive_int, default=None,
                      help="ngspice processes (default: all cores)")
     _scale_options(dsw)
@@ -1041,24 +1159,36 @@ def build_parser() -> argparse.ArgumentParser:
     _scale_options(mi)
     mi.set_defaults(func=cmd_mc_importance)
 
-    mj = msub.add_parser("majority", help="error rate of CORN's majority write per input count",
-                         description="Per trial: Pelgrom Vth mismatch on the driver NMOS and "
-                         "spreads of SHM resistivity/thickness and free-layer Ms/thickness "
-                         "(assumed relative sigmas, all options); PROGRAM currents from one "
-                         "ngspice sweep per count, switching from the LLGS ensemble of the "
-                         "trials' own free layers at --temperature-k.")
+    mj = msub.add_parser("majority", help="error rate of a majority write per input count",
+                         description="Per trial: Pelgrom Vth mismatch on the deciding and "
+                         "driving transistors and spreads of SHM resistivity/thickness and "
+                         "free-layer Ms/thickness (assumed relative sigmas, all options); "
+                         "currents and CMOS decisions from ngspice DC sweeps, switching from "
+                         "the LLGS ensemble of the trials' own free layers at "
+                         "--temperature-k (default 300 K).")
     common(mj, params=False)
+    mj.add_argument("--design", type=_designs, default=("corn",), metavar="NAME[,NAME]",
+                    help="majority design(s): corn (CORN as published), corn-ptm, "
+                    "comparator, popcount (default corn)")
     mj.add_argument("--trials", type=_positive_int, default=2000)
     mj.add_argument("--seed", type=_seed, default=0)
-    mj.add_argument("--temperature-k", type=_nonneg_float, default=0.0,
-                    help="0: variation alone (deterministic LLGS); > 0: plus thermal field")
+    mj.add_argument("--temperature-k", type=_nonneg_float, default=300.0,
+                    help="0: variation alone (deterministic LLGS); > 0 (default 300): plus "
+                    "the thermal field")
+    mj.add_argument("--counts", type=_counts, default=None, metavar="N[,N]",
+                    help="inputs-on counts to run (default 0..9)")
     mj.add_argument("--pulse-s", type=_positive_float, default=None,
-                    help="PROGRAM pulse (s), default 10 ns")
+                    help="PROGRAM / write pulse (s), default the design's")
+    mj.add_argument("--error-threshold", type=_threshold, default=1e-4,
+                    help="decision error a count may have (default 1e-4)")
     mj.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=True)
     mj.add_argument("--sigma-resistivity", type=_fraction, default=0.05)
     mj.add_argument("--sigma-shm-thickness", type=_fraction, default=0.03)
     mj.add_argument("--sigma-ms", type=_fraction, default=0.03)
     mj.add_argument("--sigma-t-free", type=_fraction, default=0.03)
+    mj.add_argument("--plot", metavar="FILE.png",
+                    help="P(cell ends in AP) per count for each design at 0 K and T (runs "
+                    "the Monte Carlo at 0 K as well)")
     mj.add_argument("--workers", type=_positive_int, default=None)
     _scale_options(mj)
     mj.set_defaults(func=cmd_mc_majority)

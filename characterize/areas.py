@@ -18,7 +18,8 @@ from ..netlists import sense_amp as sa
 from ..netlists import spice_text as st
 from .opdata import AreaItem
 
-__all__ = ["F2_PER_DEVICE", "NANGATE45", "areas", "device_area_f2", "subckt_mosfets"]
+__all__ = ["F2_PER_DEVICE", "NANGATE45", "areas", "design_areas", "device_area_f2",
+           "subckt_mosfets"]
 
 #: NanGate FreePDK45 Open Cell Library (typical liberty, v1.3) cell areas in um^2 at
 #: F = 45 nm: INV_X1 0.532 (2 x 0.19 um sites x 1.4 um row), FA_X1 4.256 (16 sites),
@@ -27,12 +28,14 @@ NANGATE45 = {"inv": 0.532e-12, "fa": 4.256e-12, "dff": 4.522e-12}
 _NANGATE_F_M = 45e-9
 #: area per transistor in F^2 for circuits without a standard cell (estimate: NanGate
 #: FA_X1 is 2102 F^2 for 28 devices, 75 F^2 each; DFF_X1 2233 F^2 for ~24-28 devices,
-#: 80-93 F^2 each). Devices wider than 3 F scale with W / 3 F.
+#: 80-93 F^2 each). Devices wider than 3 F scale with W / 3 F; a gate longer than F adds
+#: its extra gate area W (L - F).
 F2_PER_DEVICE = 80.0
 
 
 def device_area_f2(mosfets: Iterable[st.Mosfet], f_m: float) -> tuple[float, int]:
-    """Sum over transistors of F2_PER_DEVICE x max(1, W / 3F); returns (F^2, devices).
+    """Sum over transistors of F2_PER_DEVICE x max(1, W / 3F) + W max(0, L - F) / F^2;
+    returns (F^2, devices).
 
     Parameters
     ----------
@@ -43,7 +46,8 @@ def device_area_f2(mosfets: Iterable[st.Mosfet], f_m: float) -> tuple[float, int
     """
     total, count = 0.0, 0
     for mos in mosfets:
-        total += F2_PER_DEVICE * max(1.0, mos.w_m / f_m / 3.0)
+        total += (F2_PER_DEVICE * max(1.0, mos.w_m / f_m / 3.0)
+                  + mos.w_m * max(0.0, mos.l_m - f_m) / f_m ** 2)
         count += 1
     return total, count
 
@@ -152,4 +156,34 @@ def areas(tech_name: str | Technology) -> list[AreaItem]:
                           f"CORN PRESET/PROGRAM return switches of the write driver ({sw_n} "
                           f"NMOS of W = {cfg.switch_width_factor:g} F), same per-device rule "
                           f"(estimate)"))
-    return items
+    return items + design_areas(tech)
+
+
+def design_areas(tech: Technology) -> list[AreaItem]:
+    """One driver of every registered majority design other than ``corn`` (whose parts
+    are ``write_driver_9nmos`` and ``write_driver_switches``) built for ``tech``."""
+    from ..netlists import majority_designs as designs
+    from ..netlists import write_driver as wd
+    from . import decide
+
+    out = []
+    for name, entry in designs.REGISTRY.items():
+        if entry.areas != (f"majority_{name.replace('-', '_')}_driver",):
+            continue
+        spec = designs.design(name)
+        if spec.kind == "threshold" and spec.driver.tech_name == tech.name:
+            cfg = spec.driver
+            mos = [line.element for line in wd.driver_lines(cfg, [f"g{i}" for i in
+                                                                  range(wd.N_INPUTS)])
+                   if isinstance(getattr(line, "element", None), st.Mosfet)]
+            a_f2, n = device_area_f2(mos, tech.node_m)
+            out.append(AreaItem(entry.areas[0], a_f2 * tech.node_m ** 2,
+                                f"majority design {name!r}: nine NMOS (W = "
+                                f"{cfg.width_factor:g} F, L = {cfg.nmos_l_m:.3g} m) and the "
+                                f"three PRESET/PROGRAM switches, {n} devices by the "
+                                f"per-device rule (estimate)"))
+        elif spec.kind == "decide" and spec.tech_name == tech.name:
+            area, rule = decide.area_m2(spec)
+            out.append(AreaItem(entry.areas[0], area, f"majority design {name!r} (decider, "
+                                f"flip-flop, gates, H-bridge): {rule}"))
+    return out

@@ -33,6 +33,7 @@ import numpy as np
 from ..devices import mtj as M
 from ..devices import switching
 from ..devices.technology import Technology, technology
+from ..errors import ParameterError
 from ..netlists import array as arr
 from ..netlists import cell as cellmod
 from ..netlists import mtj_macro, ngspice
@@ -449,30 +450,39 @@ _MAJ_VECTORS = ("time", "xbuf.mx", "v.xbuf.vshm#branch", "vsub#branch", "vsub", 
 PRESET_CFG = dict(preset_s=5e-9, settle_s=0.2e-9, program_s=0.2e-9, tail_s=0.1e-9)
 
 
-def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
+def majority_ops(tech_name: str = "22nm", *, design: str = "corn", vdd_values=None,
                  temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
                  counts: Sequence[int] = range(wd.N_INPUTS + 1),
                  device: M.SotDevice | None = None, executor=None,
                  checkpoint=None, stage: str = "majority_ops") -> list[OpCharacterization]:
-    """``preset``, ``majority_program`` (extra axis ``n_on``) and ``maxpool_write``.
+    """PRESET, PROGRAM (extra axis ``n_on``) and max-pool write of a threshold design.
 
-    Buffer cell :func:`write_driver.buffer_device`, driver :data:`write_driver.PROGRAM_ONLY`
-    timing for PROGRAM (0 K, P start with the 300 K rms tilt), :data:`PRESET_CFG` for
-    PRESET (start AP with the rms tilt). ``vdd_v`` scales the gate drive (VDD) only;
-    Vsub (Vsupply2 = 0.5 V) is a separate supply and stays fixed. With ``device`` (the
-    user's junction) the buffer cell is re-calibrated for it
+    ``design`` names a registered ``threshold`` design
+    (:mod:`spincim.netlists.majority_designs`); its ops are named by the registry
+    (``corn``: ``preset``, ``majority_program``, ``maxpool_write``). Buffer cell of the
+    design's SHM thickness, driver :func:`write_driver.program_only` timing for PROGRAM
+    (0 K, P start with the 300 K rms tilt), :data:`PRESET_CFG` for PRESET (start AP with
+    the rms tilt). ``vdd_v`` scales the gate drive (VDD) only; Vsub (Vsupply2 = 0.5 V) is
+    a separate supply and stays fixed.
+    With ``device`` (the user's junction) the buffer cell is re-calibrated for it
     (:func:`.driver.calibrate_buffer_device`: its SHM thickness puts the 0 K threshold
-    between 4 and 5 NMOS on at this technology) instead of the declared default.
+    between 4 and 5 NMOS on at this technology) instead of the design's declared SHM.
     """
+    from ..netlists import majority_designs as designs
+
+    spec = designs.design(design)
+    if spec.kind != "threshold":
+        raise ParameterError("design", f"{design!r} is not a threshold design")
+    names = designs.entry(design).ops
     tech0 = technology(tech_name)
     calibration_record: dict = {}
     if device is None:
-        device = wd.buffer_device()
+        device = wd.buffer_device(thickness_m=spec.shm_thickness_m)
     else:
         cal = driver.calibrate_buffer_device(
             base=device.replace(temperature_k=0.0),
-            cfg=dataclasses.replace(wd.PROGRAM_ONLY, tech_name=tech_name), full=True,
-            executor=executor)
+            cfg=dataclasses.replace(wd.program_only(spec.driver), tech_name=tech_name),
+            full=True, executor=executor)
         device = cal.device
         calibration_record = {"buffer_shm_thickness_m": cal.thickness_m,
                               "i_threshold_0k_a": cal.i_threshold_a, "i4_a": cal.i4_a,
@@ -484,7 +494,7 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
     grid = [(iv, it) for iv in range(len(ax_v.values)) for it in range(len(ax_t.values))]
 
     def cfg(iv, **kw):
-        base = dataclasses.asdict(wd.PROGRAM_ONLY)
+        base = dataclasses.asdict(wd.program_only(spec.driver))
         base.update(kw)
         return _VddConfig(**{**base, "tech_name": tech_name, "vdd_v": ax_v.values[iv]})
 
@@ -534,13 +544,14 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
     switched_map = {(ax_v.values[iv], ax_t.values[it]):
                     [counts[k] for k in range(len(counts)) if sw[iv, it, k]] for iv, it in grid}
     pc = cfg(0)
-    common = (f"{tech0.name} CORN write driver (nine NMOS, W = 3F, Vsub = "
-              f"{pc.v_sub_v:g} V fixed; gates at VDD) into the buffer cell (LLGS macromodel, "
-              f"SHM {device.shm.thickness_m:g} m, 0 K dynamics, 300 K rms start tilt, "
-              f"max step {pc.max_step_s:g} s)")
+    common = (f"{tech0.name} CORN write driver, design {design!r} (nine NMOS, W = "
+              f"{pc.width_factor:g}F, L = {pc.nmos_l_m:.4g} m, series {pc.r_series_ohm:g} "
+              f"Ohm, Vsub = {pc.v_sub_v:g} V fixed; gates at VDD) into the buffer cell (LLGS "
+              f"macromodel, SHM {device.shm.thickness_m:g} m, 0 K dynamics, 300 K rms start "
+              f"tilt, max step {pc.max_step_s:g} s)")
     energy_rule = "integral of the power of all sources (Vsub, gate, PROGRAM/PRESET switches)"
     out = [OpCharacterization(
-        op="preset", axes=(ax_v, ax_t), energy_j=e_pre, latency_s=l_pre,
+        op=names["preset"], axes=(ax_v, ax_t), energy_j=e_pre, latency_s=l_pre,
         description=(f"{common}; PRESET pulse {PRESET_CFG['preset_s']:g} s from tilted AP; "
                      f"did not switch within the pulse at (VDD, T): {pre_fail or 'none'}"),
         criterion=(f"energy: {energy_rule} over the PRESET pulse incl. edges; latency: PRESET "
@@ -551,7 +562,7 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
         calibration=calibration_record)]
     prog_shas = {k: v for k, v in shas.items() if k.startswith("program")}
     out.append(OpCharacterization(
-        op="majority_program", axes=(ax_v, ax_t, ax_n), energy_j=e_prog, latency_s=l_prog,
+        op=names["program"], axes=(ax_v, ax_t, ax_n), energy_j=e_prog, latency_s=l_prog,
         description=(f"{common}; PROGRAM {pc.program_s:g} s with n_on of the nine inputs on "
                      f"(write_driver.pattern_for_count); designed to switch at n_on >= 5 "
                      f"(nominal VDD, calibrated at 0 K); n_on that switched per (VDD, T): "
@@ -563,12 +574,12 @@ def majority_ops(tech_name: str = "22nm", *, vdd_values=None,
     if 5 in counts:
         k5 = counts.index(5)
         out.append(OpCharacterization(
-            op="maxpool_write", axes=(ax_v, ax_t), energy_j=e_prog[..., k5].copy(),
+            op=names["maxpool"], axes=(ax_v, ax_t), energy_j=e_prog[..., k5].copy(),
             latency_s=l_prog[..., k5].copy(),
             description=(f"{common}; max-pool threshold write of [o1..o5] = [11110]: the "
                          f"PROGRAM with >= 5 inputs on; representative n_on = 5 (one window "
-                         f"bit set), i.e. majority_program at n_on = 5"),
-            criterion=(f"as majority_program at n_on = 5: energy {energy_rule} over the "
+                         f"bit set), i.e. the PROGRAM op at n_on = 5"),
+            criterion=(f"as the PROGRAM op at n_on = 5: energy {energy_rule} over the "
                        f"PROGRAM window; latency to m_x crossing 0"),
             netlist_sha256={k: v for k, v in shas.items() if k == "program_n5"}))
     return out

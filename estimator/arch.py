@@ -32,6 +32,9 @@ File format (every key optional unless marked; units in the key names)::
     fanin = 9                         # inputs of a majority write driver
     drivers_per_row = 56              # write drivers per buffer row
     per_pe = 1                        # buffers working beside each PE
+    majority = "corn"                 # majority-write design (spincim.netlists.
+                                      # majority_designs: "corn", "corn-ptm",
+                                      # "comparator", "popcount")
     [layers]
     bits = "1:1"                      # W:I of the quantized layers
     [layers.first]                    # the first conv layer
@@ -82,7 +85,8 @@ KEY_ALIASES = {"rows": "array.rows", "cols": "array.cols", "parallel": "array.pa
                "dpu_lanes": "dpu.lanes", "vdd_v": "operating.vdd_v",
                "temperature_k": "operating.temperature_k", "clock_hz": "timing.clock_hz",
                "pipeline": "timing.pipeline", "overlap": "host.overlap",
-               "first_bits": "layers.first.bits", "last_bits": "layers.last.bits"}
+               "first_bits": "layers.first.bits", "last_bits": "layers.last.bits",
+               "majority": "buffer.majority"}
 _TEXT_RE = re.compile(r"[ -~]{0,1000}")   # one line of printable ASCII
 
 
@@ -168,8 +172,11 @@ class BufferOrg:
     fanin: int = 9
     drivers_per_row: int = 56
     per_pe: int = 1
+    majority: str = "corn"
 
     def __post_init__(self):
+        from spincim.netlists import majority_designs
+
         _int("buffer.rows", self.rows)
         _int("buffer.cols", self.cols)
         _int("buffer.fanin", self.fanin, 3, 9)
@@ -177,6 +184,7 @@ class BufferOrg:
             raise ParameterError("buffer.fanin", f"must be odd (a majority), got {self.fanin}")
         _int("buffer.drivers_per_row", self.drivers_per_row, 1, self.cols // self.fanin or 1)
         _int("buffer.per_pe", self.per_pe)
+        majority_designs.entry(self.majority, field_name="buffer.majority")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -322,7 +330,7 @@ _SECTIONS = {
     "array": (ArrayOrg, {"rows": "int", "cols": "int", "parallel": "parallel",
                          "kernels": "str"}),
     "buffer": (BufferOrg, {"rows": "int", "cols": "int", "fanin": "int",
-                           "drivers_per_row": "int", "per_pe": "int"}),
+                           "drivers_per_row": "int", "per_pe": "int", "majority": "str"}),
     "dpu": (Dpu, {"lanes": "int"}),
     "host": (Host, {"mac_per_s": "num", "energy_per_mac_j": "num", "overlap": "bool",
                     "popcount_bits_per_op": "int"}),

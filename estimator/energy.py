@@ -25,7 +25,10 @@ Pricing rules (each a sum of LUT entries):
   (:mod:`spincim.characterize.adders`, at the LUT's ``fa``/``dff`` values).
 * **Majority (CORN)**: PRESET + PROGRAM per buffer cell, the PROGRAM energy averaged over
   the number of inputs on for random XNOR bits (binomial(9, 1/2)); a buffer step lasts the
-  PRESET + the longest PROGRAM latency + one row activation. Norm-Bin after a majority
+  PRESET + the longest PROGRAM latency + one row activation. The design is the
+  description's ``buffer.majority`` (:mod:`spincim.netlists.majority_designs`): its LUT
+  ops replace CORN's; a ``decide`` design has no PRESET, its decide-and-write op is
+  averaged the same way, and a max-pool write is that op at five inputs on. Norm-Bin after a majority
   decides one bit (only the sign of gamma is left): one 2-input XOR, priced as one full
   adder (the LUT has no XOR2 op; an FA's sum is a 3-input XOR, an upper bound).
 * **Banks** (IMCE Kernel/Image Bank): memory arrays of the compute array's size and cell.
@@ -186,18 +189,49 @@ class _Units:
     def popcount(self, n: int) -> tuple[float, float]:
         return self.memo(("pop", n), lambda: _popcount_cost(n, self.e("fa"), self.t("fa")))
 
-    # -- CORN buffer
+    # -- CORN buffer: the architecture's majority design (buffer.majority)
+    def majority_entry(self):
+        """Registry entry of the majority design (``corn`` without a buffer)."""
+        from spincim.netlists import majority_designs
+
+        name = self.arch.buffer.majority if self.arch.buffer else majority_designs.DEFAULT_DESIGN
+        return majority_designs.entry(name, field_name="buffer.majority")
+
+    def _require(self, op: str) -> None:
+        if op not in self.p.lut.ops:
+            self.e(op)                                 # raises the LutError naming it
+
     def majority_program(self) -> tuple[float, float]:
-        """(mean energy over binomial(9, 1/2) inputs on, longest PROGRAM latency)."""
+        """(mean energy over binomial(9, 1/2) inputs on, longest latency) of the majority
+        step after its PRESET: a threshold design's PROGRAM, a decide design's whole
+        decide-and-write."""
         def compute():
-            if "majority_program" not in self.p.lut.ops:
-                self.e("majority_program")            # raises the LutError
+            entry = self.majority_entry()
+            op = entry.ops["program"] if entry.kind == "threshold" else entry.ops["write"]
+            self._require(op)
             counts = self.p.lut.axes["n_on"].values.astype(int)
             weights = np.array([math.comb(9, int(k)) for k in counts], float) / 2 ** 9
-            e = [self.e("majority_program", n_on=float(k)) for k in counts]
-            t = [self.t("majority_program", n_on=float(k)) for k in counts]
+            e = [self.e(op, n_on=float(k)) for k in counts]
+            t = [self.t(op, n_on=float(k)) for k in counts]
             return float(np.dot(weights, e) / weights.sum()), max(t)
         return self.memo("majority", compute)
+
+    def preset_cost(self) -> tuple[float, float]:
+        """(energy, latency) of the PRESET before a majority: none for a decide design
+        (its bipolar write needs none)."""
+        entry = self.majority_entry()
+        if entry.kind != "threshold":
+            return 0.0, 0.0
+        return self.e(entry.ops["preset"]), self.t(entry.ops["preset"])
+
+    def maxpool_cost(self) -> tuple[float, float]:
+        """(energy, latency) of a max-pool write ([o1..o5] = [11110]): a threshold
+        design's op, a decide design's write at n_on = 5 (one window bit set)."""
+        entry = self.majority_entry()
+        if entry.kind == "threshold":
+            return self.e(entry.ops["maxpool"]), self.t(entry.ops["maxpool"])
+        self._require(entry.ops["write"])
+        return (self.e(entry.ops["write"], n_on=5.0), self.t(entry.ops["write"], n_on=5.0))
 
     # -- stage times
     def stage_t(self, stage: str) -> float:
@@ -221,11 +255,11 @@ class _Units:
         if kind in ("add", "dpu"):
             return self.adder(int(arg))[1]
         if kind == "buffer_step":
-            return self.t("preset") + self.majority_program()[1] + self.act_t(BR, BC)
+            return self.preset_cost()[1] + self.majority_program()[1] + self.act_t(BR, BC)
         if kind == "buffer_row_read":
             return self.act_t(BR, BC) + self.t("bitline", rows=BR) + self.t("read")
         if kind == "maxpool_step":
-            return self.t("preset") + self.t("maxpool_write") + self.act_t(BR, BC)
+            return self.preset_cost()[1] + self.maxpool_cost()[1] + self.act_t(BR, BC)
         if kind == "host_mac":
             return 1.0 / self.arch.host.mac_per_s
         if kind == "dpu_mac":
@@ -384,9 +418,9 @@ def _layer_energy(ops: LayerOps, u: _Units) -> dict:
     if o("majority_program"):
         majority += o("majority_program") * u.majority_program()[0]
     if o("preset"):
-        majority += o("preset") * u.e("preset")
+        majority += o("preset") * u.preset_cost()[0]
     if o("maxpool_write"):
-        majority += o("maxpool_write") * u.e("maxpool_write")
+        majority += o("maxpool_write") * u.maxpool_cost()[0]
     if flow == "corn" and o("buffer_row_write"):
         majority += o("buffer_row_write") * u.act_e(BR, BC)
     dpu = (o("batchnorm", 0) + o("quantize", 0) + o("compare", 0)) * e_add
@@ -445,8 +479,10 @@ def _areas(lut, arch: Architecture, mapping: Mapping, net) -> dict:
         out["xnor_logic"] = n_arrays * a.cols * _area(lut, "xnor_logic")
     if flow == "corn":
         b = arch.buffer
-        drv = b.drivers_per_row * (_area(lut, "write_driver_9nmos")
-                                   + _area(lut, "write_driver_switches"))
+        from spincim.netlists import majority_designs
+
+        parts = majority_designs.entry(b.majority, field_name="buffer.majority").areas
+        drv = b.drivers_per_row * sum(_area(lut, name) for name in parts)
         out["nv_buffers"] = n_arrays * b.per_pe * (
             _memory_array_area(lut, b.rows, b.cols, "corn_3t_cell") + drv)
     if flow == "imc-dpu":

@@ -122,6 +122,27 @@ def _majority(ctx: BuildContext) -> list:
                             executor=ctx.executor, checkpoint=ctx.checkpoint)
 
 
+@step("majority_designs", "majority designs", ("22nm",))
+def _majority_designs(ctx: BuildContext) -> list:
+    """Every registered majority design but ``corn`` (the ``majority_ops`` step): threshold
+    designs' PRESET / PROGRAM / max-pool ops, decide designs' decide-and-write op."""
+    from ..characterize import decide, ops
+    from ..netlists import majority_designs as designs
+
+    out = []
+    for name, entry in designs.REGISTRY.items():
+        if name == designs.DEFAULT_DESIGN:
+            continue
+        if entry.kind == "threshold":
+            out += ops.majority_ops(ctx.tech_name, design=name, quick=ctx.quick,
+                                    executor=ctx.executor, checkpoint=ctx.checkpoint,
+                                    stage=f"majority_ops:{name}")
+        else:
+            out += decide.write_ops(designs.design(name), quick=ctx.quick,
+                                    executor=ctx.executor, checkpoint=ctx.checkpoint)
+    return out
+
+
 @step("gate_ops", "CMOS gates", ("45nm", "22nm", USER_TECHNOLOGY))
 def _gates(ctx: BuildContext) -> list:
     from ..characterize import periphery
@@ -222,6 +243,49 @@ def sense_mc_summary(tech_name: str, *, quick: bool, seed: int, executor=None,
                             dims=dims, coords=coords)
 
 
+#: majority-write Monte Carlo stored with the LUT of the designs' node: trials per count
+#: (quick, full) at 300 K, every registered design
+MAJORITY_MC_TRIALS = (100, 2000)
+#: the node the majority designs are built for
+MAJORITY_MC_TECH = "22nm"
+
+
+def majority_mc_summaries(tech_name: str, *, quick: bool, seed: int, executor=None,
+                          checkpoint=None, device=None) -> list[schema.McSummary]:
+    """The 300 K majority Monte Carlo of every registered design (device variation and
+    Pelgrom mismatch at their defaults), summarized per count: ``mc/majority_<design>``.
+    Only for the designs' node and the default junction (the designs' buffer cells are
+    declared for it); a user device gets its threshold-design ops re-calibrated instead."""
+    from ..characterize import majority
+    from ..netlists import majority_designs as designs
+
+    if tech_name != MAJORITY_MC_TECH or device is not None:
+        return []
+    trials = MAJORITY_MC_TRIALS[0] if quick else MAJORITY_MC_TRIALS[1]
+    out = []
+    for name in designs.names():
+        r = majority.run(majority.MajoritySetup(design=name), trials=trials, seed=seed,
+                         temperature_k=300.0, executor=executor,
+                         checkpoint=None if checkpoint is None else checkpoint.section(name))
+        rows = r["rows"]
+        attrs = {"design": name, "kind": r["kind"], "trials": trials, "seed": seed,
+                 "temperature_k": 300.0, "pulse_s": r["pulse_s"],
+                 "error_threshold": r["error_threshold"],
+                 "sigma_resistivity": r["sigmas"]["resistivity"],
+                 "sigma_shm_thickness": r["sigmas"]["shm_thickness"],
+                 "sigma_ms": r["sigmas"]["ms"], "sigma_t_free": r["sigmas"]["t_free"],
+                 "vth_mismatch": bool(r["vth_mismatch"])}
+        datasets = {"n_on": np.array(r["n_on"], dtype=np.int64),
+                    "p_switch": np.array([x["p_switch"] for x in rows]),
+                    "errors": np.array([x["errors"] for x in rows], dtype=np.int64),
+                    "error_rate": np.array([x["error_rate"] for x in rows]),
+                    "error_rate_ci95_lo": np.array([x["error_rate_ci95"][0] for x in rows]),
+                    "error_rate_ci95_hi": np.array([x["error_rate_ci95"][1] for x in rows])}
+        out.append(schema.McSummary(experiment=f"majority_{name.replace('-', '_')}",
+                                    attrs=attrs, datasets=datasets))
+    return out
+
+
 def _technology_record(tech) -> dict:
     """The technology as used (every field, the card's sha256), for provenance and keys."""
     record = tech.to_dict()
@@ -237,7 +301,8 @@ def checkpoint_parameters(tech_name: str, *, quick: bool, seed: int, device=None
     return {"technology": _technology_record(technology(tech_name)), "quick": quick,
             "seed": seed, "device": None if device is None else device.to_dict(),
             "grid": grid.to_dict(), "steps": [s.name for s in _chosen(tech_name, steps)],
-            "mc_trials": list(MC_TRIALS), "spincim_version": __version__,
+            "mc_trials": list(MC_TRIALS),
+            "majority_mc_trials": list(MAJORITY_MC_TRIALS), "spincim_version": __version__,
             "git_revision": git_revision()}
 
 
@@ -317,6 +382,11 @@ def build(technology_spec: str = "45nm", *, device=None, grid: Grid | None = Non
                                   device=device, i_read_a=grid.i_read_a)
             if progress is not None:
                 progress("sense Monte Carlo")
+            mc_majority = majority_mc_summaries(
+                spec, quick=quick, seed=seed, executor=ex, device=device,
+                checkpoint=None if store is None else store.section("majority_mc"))
+            if mc_majority and progress is not None:
+                progress("majority Monte Carlo")
         version = ex.ngspice_version()
     netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
     calibrations = {r.op: r.calibration for r in results if r.calibration}
@@ -331,7 +401,7 @@ def build(technology_spec: str = "45nm", *, device=None, grid: Grid | None = Non
         model_card_sha256={tech.card_path.name: _file_sha256(tech.card_path)},
         ngspice_version=version, git_revision=git_revision(),
         command_line=command_line)
-    return to_lut(tech.name, results, areas(spec), prov, [mc])
+    return to_lut(tech.name, results, areas(spec), prov, [mc, *mc_majority])
 
 
 def _run_step(item: Step, index: int, ctx: BuildContext, store) -> list:

@@ -39,6 +39,8 @@ __all__ = [
     "FA_PERIOD_S",
     "FA_SEQUENCE",
     "FA_T0_S",
+    "FULL_ADDER_DEVICES",
+    "FULL_ADDER_INVERTERS",
     "FO",
     "INV_STOP_S",
     "INV_T1_S",
@@ -158,33 +160,41 @@ def transient(stop_s: float) -> str:
 
 
 # ----------------------------------------------------------------------------- gates
+#: the 28-transistor mirror adder of :func:`full_adder_lines` as data: (type, name,
+#: drain, gate, source, width / l_min) of its 24 transistors, then its two output
+#: inverters (instance, input, output) of the ``unv`` subckt
+FULL_ADDER_DEVICES = (
+    # carry stage: cob = NOT maj(a, b, c)
+    ("p", "Mp1", "x1", "a", "vdd", WP_UNIT), ("p", "Mp2", "x1", "b", "vdd", WP_UNIT),
+    ("p", "Mp3", "cob", "c", "x1", WP_UNIT), ("p", "Mp4", "x2", "a", "vdd", WP_UNIT),
+    ("p", "Mp5", "cob", "b", "x2", WP_UNIT),
+    ("n", "Mn1", "y1", "a", "0", WN_UNIT), ("n", "Mn2", "y1", "b", "0", WN_UNIT),
+    ("n", "Mn3", "cob", "c", "y1", WN_UNIT), ("n", "Mn4", "y2", "a", "0", WN_UNIT),
+    ("n", "Mn5", "cob", "b", "y2", WN_UNIT),
+    # sum stage: sb = NOT (cob (a + b + c) + a b c)
+    ("p", "Mp6", "x3", "a", "vdd", WP_UNIT), ("p", "Mp7", "x3", "b", "vdd", WP_UNIT),
+    ("p", "Mp8", "x3", "c", "vdd", WP_UNIT), ("p", "Mp9", "sb", "cob", "x3", WP_UNIT),
+    ("p", "Mp10", "x4", "a", "vdd", WP_UNIT), ("p", "Mp11", "x5", "b", "x4", WP_UNIT),
+    ("p", "Mp12", "sb", "c", "x5", WP_UNIT),
+    ("n", "Mn6", "y3", "a", "0", WN_UNIT), ("n", "Mn7", "y3", "b", "0", WN_UNIT),
+    ("n", "Mn8", "y3", "c", "0", WN_UNIT), ("n", "Mn9", "sb", "cob", "y3", WN_UNIT),
+    ("n", "Mn10", "y4", "a", "0", WN_UNIT), ("n", "Mn11", "y5", "b", "y4", WN_UNIT),
+    ("n", "Mn12", "sb", "c", "y5", WN_UNIT),
+)
+FULL_ADDER_INVERTERS = (("Xoc", "cob", "co"), ("Xos", "sb", "s"))
+
+
 def full_adder_lines(tech: Technology) -> list[str]:
     """28-transistor mirror adder between nodes a, b, c and outputs s, co (supply vdd).
 
     Weste & Harris, CMOS VLSI Design 4th ed., Fig. 11.4: inverting carry (10) and sum
     (14) stages plus two output inverters (``unv`` instances, 4 transistors). Needs the
-    ``unv`` subckt of :func:`bench_header`.
+    ``unv`` subckt of :func:`bench_header`. The devices are :data:`FULL_ADDER_DEVICES`.
     """
-    n, p = WN_UNIT, WP_UNIT
-    return [
-        # carry stage: cob = NOT maj(a, b, c)
-        pmos(tech, "Mp1", "x1", "a", "vdd", p), pmos(tech, "Mp2", "x1", "b", "vdd", p),
-        pmos(tech, "Mp3", "cob", "c", "x1", p), pmos(tech, "Mp4", "x2", "a", "vdd", p),
-        pmos(tech, "Mp5", "cob", "b", "x2", p),
-        nmos(tech, "Mn1", "y1", "a", "0", n), nmos(tech, "Mn2", "y1", "b", "0", n),
-        nmos(tech, "Mn3", "cob", "c", "y1", n), nmos(tech, "Mn4", "y2", "a", "0", n),
-        nmos(tech, "Mn5", "cob", "b", "y2", n),
-        # sum stage: sb = NOT (cob (a + b + c) + a b c)
-        pmos(tech, "Mp6", "x3", "a", "vdd", p), pmos(tech, "Mp7", "x3", "b", "vdd", p),
-        pmos(tech, "Mp8", "x3", "c", "vdd", p), pmos(tech, "Mp9", "sb", "cob", "x3", p),
-        pmos(tech, "Mp10", "x4", "a", "vdd", p), pmos(tech, "Mp11", "x5", "b", "x4", p),
-        pmos(tech, "Mp12", "sb", "c", "x5", p),
-        nmos(tech, "Mn6", "y3", "a", "0", n), nmos(tech, "Mn7", "y3", "b", "0", n),
-        nmos(tech, "Mn8", "y3", "c", "0", n), nmos(tech, "Mn9", "sb", "cob", "y3", n),
-        nmos(tech, "Mn10", "y4", "a", "0", n), nmos(tech, "Mn11", "y5", "b", "y4", n),
-        nmos(tech, "Mn12", "sb", "c", "y5", n),
-        instance("Xoc", ("cob", "co", "vdd"), "unv"), instance("Xos", ("sb", "s", "vdd"), "unv"),
-    ]
+    make = {"n": nmos, "p": pmos}
+    return [*(make[kind](tech, name, d, g, s, mult)
+              for kind, name, d, g, s, mult in FULL_ADDER_DEVICES),
+            *(instance(name, (a, y, "vdd"), "unv") for name, a, y in FULL_ADDER_INVERTERS)]
 
 
 def dff_lines(tech: Technology) -> list[str]:

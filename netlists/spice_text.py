@@ -493,12 +493,13 @@ def bsource_voltage(name: str, n1: str, n2: str, template: str,
 
 
 def bsource_table(name: str, node: str, index_node: str, values: Sequence[float], *,
-                  digits: int | None = None) -> str:
-    """Voltage source ``B.. node 0 V=pwl(v(index_node), 0, y0, 1, y1, ...)``.
+                  digits: int | None = None, n_minus: str = "0") -> str:
+    """Voltage source ``B.. node n_minus V=pwl(v(index_node), 0, y0, 1, y1, ...)``.
 
     A lookup table indexed by the voltage of ``index_node``: swept by a ``.dc`` over
-    0, 1, ..., len(values) - 1 it sets ``node`` to ``values[k]`` at step k. This is how
-    one simulator call evaluates many Monte Carlo trials.
+    0, 1, ..., len(values) - 1 it sets ``node`` to ``values[k]`` (above ``n_minus``,
+    default ground: a node-to-node ``n_minus`` makes it a per-trial offset in series)
+    at step k. This is how one simulator call evaluates many Monte Carlo trials.
     """
     if len(values) < 1:
         raise ParameterError("values", "a table needs at least one value")
@@ -506,7 +507,7 @@ def bsource_table(name: str, node: str, index_node: str, values: Sequence[float]
                      for k, v in enumerate(values))
     if len(values) == 1:  # pwl needs two points
         pairs += f",1,{fmt_number(float(values[0]), field='values', digits=digits)}"
-    return (f"{_element(name, 'b')} {check_node(node)} 0 "
+    return (f"{_element(name, 'b')} {check_node(node)} {check_node(n_minus)} "
             f"V=pwl(v({check_node(index_node)}),{pairs})")
 
 

@@ -62,3 +62,14 @@ def test_driver_sweep_json(capsys):
     for k in range(9):  # non-decreasing within the Clopper-Pearson intervals
         assert p[k + 1] >= ci[k][0], (k, p, ci)
     assert p[0] == 0.0 and p[9] == 1.0
+
+
+def test_majority_commands_default_to_room_temperature():
+    """driver sweep and mc majority run at 300 K unless --temperature-k is given."""
+    from spincim.cli import build_parser
+    p = build_parser()
+    for argv in (["driver", "sweep"], ["mc", "majority"]):
+        args = p.parse_args(argv)
+        assert args.temperature_k == 300.0 and args.design == ("corn",)
+        assert args.error_threshold == 1e-4
+    assert p.parse_args(["driver", "sweep", "--temperature-k", "0"]).temperature_k == 0.0

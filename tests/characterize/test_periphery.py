@@ -720,9 +720,11 @@ def test_decoder_scale_rule():
 
 
 # ----------------------------------------------------------------------------- areas
-def _expected_f2(widths_f):
-    """Independent per-device rule: F2_PER_DEVICE x max(1, W / 3F), W in F."""
-    return sum(F2_PER_DEVICE * max(1.0, w / 3.0) for w in widths_f)
+def _expected_f2(widths_f, length_f=1.0):
+    """Independent per-device rule: F2_PER_DEVICE x max(1, W / 3F) plus the extra gate
+    area W (L - F), W and L in F."""
+    return sum(F2_PER_DEVICE * max(1.0, w / 3.0) + w * max(0.0, length_f - 1.0)
+               for w in widths_f)
 
 
 @pytest.mark.parametrize("tech_name", ["45nm", "22nm"])
@@ -747,7 +749,7 @@ def test_areas(tech_name):
         _expected_f2([w * lm for w in (4, 2, 4, 4, 4, 4)]) * f2, rel=1e-12)
     cfg = wd.DriverConfig(tech_name=tech_name)
     assert items["write_driver_9nmos"].area_m2 == pytest.approx(
-        _expected_f2([cfg.width_factor] * wd.N_INPUTS) * f2, rel=1e-12)
+        _expected_f2([cfg.width_factor] * wd.N_INPUTS, cfg.nmos_l_m / f) * f2, rel=1e-12)
     assert items["write_driver_switches"].area_m2 == pytest.approx(
         _expected_f2([cfg.switch_width_factor] * 3) * f2, rel=1e-12)
     assert items["inv"].area_m2 < items["fa"].area_m2 < items["dff"].area_m2

@@ -254,11 +254,12 @@ FIELDS = ["array.rows", "array.cols", "array.parallel", "array.kernels", "buffer
           "layers.last.bits", "dpu.lanes", "host.mac_per_s", "host.energy_per_mac_j",
           "host.overlap", "timing.pipeline", "timing.clock_hz", "operating.vdd_v",
           "operating.temperature_k", "dataflow", "lut", "name", "source", "array.nope",
-          "layers.first.nope", "nope"]
+          "layers.first.nope", "nope", "buffer.majority"]
 VALUES = st.one_of(st.integers(-10**20, 10**20), st.floats(allow_nan=True),
                    st.booleans(), st.text(max_size=12),
                    st.sampled_from(["all", "1:2", "8:8", "host", "dpu", "array", "bank",
-                                    "stationary", "imce", "corn", "imc-dpu", "0:1", "1:17"]),
+                                    "stationary", "imce", "corn", "imc-dpu", "0:1", "1:17",
+                                    "corn-ptm", "comparator", "popcount"]),
                    st.lists(st.integers(0, 3), max_size=2), st.just({}))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from spincim import cli
-from spincim.errors import LutError
+from spincim.errors import LutError, ParameterError
 from spincim.estimator import energy as E
 from spincim.estimator import report
 from spincim.lut import io
@@ -111,6 +111,46 @@ def test_corn_majority_energy_uses_binomial_mean():
     rows = 32 * 32 * 336 * (_e(lut, "decoder", rows=1024) + _e(lut, "wordline", cols=512))
     want = m * mean + m * _e(lut, "preset") + rows
     assert layer.energy_by_category["majority_write"] == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("design", ["comparator", "popcount", "corn-ptm"])
+def test_majority_design_prices_its_own_ops(design):
+    """buffer.majority selects the design's LUT ops: a decide design's decide-and-write
+    op (binomial mean) and no PRESET; a threshold variant its own PRESET and PROGRAM."""
+    from spincim.netlists import majority_designs
+
+    lut = _lut("corn")
+    ops = majority_designs.entry(design).ops
+    est = E.estimate("cifar10-bnn", "corn", lut=lut, overrides={"buffer.majority": design})
+    layer = next(l for l in est.layers if l.name == "conv2")
+    m = layer.ops["majority_program"]
+    op = ops.get("write") or ops["program"]
+    mean = sum(math.comb(9, k) * _e(lut, op, n_on=k) for k in range(10)) / 512
+    preset = _e(lut, ops["preset"]) if "preset" in ops else 0.0
+    rows = 32 * 32 * 336 * (_e(lut, "decoder", rows=1024) + _e(lut, "wordline", cols=512))
+    want = m * mean + m * preset + rows
+    assert layer.energy_by_category["majority_write"] == pytest.approx(want, rel=1e-12)
+    phases = dict(layer.phases_s)
+    t_op = max(_t(lut, op, n_on=k) for k in range(10))
+    act = _t(lut, "decoder", rows=1024) + _t(lut, "wordline", cols=512)
+    step = (_t(lut, ops["preset"]) if "preset" in ops else 0.0) + t_op + act
+    read = act + _t(lut, "bitline", rows=1024) + _t(lut, "read")
+    assert phases["majority level 4"] == pytest.approx(1024 * max(3 * step, 5 * read),
+                                                       rel=1e-12)
+    drv = sum(lut.areas[a].area_m2 for a in majority_designs.entry(design).areas)
+    base = E.estimate("cifar10-bnn", "corn", lut=lut)
+    corn_drv = sum(lut.areas[a].area_m2 for a in majority_designs.entry("corn").areas)
+    n_drv = 56 * sum(l.arrays for l in base.layers if l.arrays)
+    assert est.area_m2 - base.area_m2 == pytest.approx(n_drv * (drv - corn_drv), rel=1e-9)
+
+
+def test_majority_design_key_is_checked():
+    with pytest.raises(ParameterError) as err:
+        E.estimate("cifar10-bnn", "corn", overrides={"buffer.majority": "nope"})
+    assert err.value.field == "buffer.majority" and "popcount" in str(err.value)
+    with pytest.raises(ParameterError) as err:
+        E.estimate("cifar10-bnn", "corn", overrides={"buffer.majority": 3})
+    assert err.value.field == "buffer.majority"
 
 
 def test_corn_norm_bin_decides_one_bit():
@@ -296,7 +336,8 @@ def test_paper_report(tmp_path):
     text = path.read_text()
     for needle in ("IMCE Table II", "IMCE Fig. 9", "CORN Table I", "785.25", "159.4",
                    "3.78 ms", "3.42 ms", "hierarchical majority-of-nine", "Scopes",
-                   "Decomposition"):
+                   "Decomposition", "The majority write at room temperature",
+                   "buffer.majority = popcount", "four inputs on"):
         assert needle in text, needle
     assert (tmp_path / "imce_fig9.png").stat().st_size > 10_000
 
