@@ -134,11 +134,15 @@ def _majority_designs(ctx: BuildContext) -> list:
         if name == designs.DEFAULT_DESIGN:
             continue
         if entry.kind == "threshold":
-            out += ops.majority_ops(ctx.tech_name, design=name, quick=ctx.quick,
+            out += ops.majority_ops(ctx.tech, design=name, quick=ctx.quick,
+                                    vdd_values=ctx.vdd_values,
+                                    temperatures_k=ctx.grid.temperatures_k, device=ctx.device,
                                     executor=ctx.executor, checkpoint=ctx.checkpoint,
                                     stage=f"majority_ops:{name}")
         else:
             out += decide.write_ops(designs.design(name), quick=ctx.quick,
+                                    vdd_values=ctx.vdd_values,
+                                    temperatures_k=ctx.grid.temperatures_k,
                                     executor=ctx.executor, checkpoint=ctx.checkpoint)
     return out
 
