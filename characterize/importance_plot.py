@@ -1,0 +1,99 @@
+"""Figure of ``spincim mc importance``: the failure probability of every op and stored
+pattern with its 95 % interval, and the distance of each pattern's design point.
+
+Style, units and log scaling from :mod:`spincim.figures` (matplotlib is imported there,
+inside its functions).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from .. import figures
+
+__all__ = ["OP_WORDS", "points", "plot_importance"]
+
+#: Ops in words for the figure.
+OP_WORDS = {"read": "Read", "and": "AND", "or": "OR", "xnor": "XNOR"}
+
+
+def _finite(x) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def points(result: Mapping) -> list[dict]:
+    """One row per (op, stored pattern) of an :func:`.importance.run` result.
+
+    ``{"op", "state", "p_fail", "ci95", "sigma"}``; ``p_fail`` 0 (no failing sample or
+    no reachable failure mode) is kept, the figure marks it apart.
+    """
+    rows = []
+    for op, d in result["ops"].items():
+        for state, r in d["states"].items():
+            ci = r.get("ci95") or [None, None]
+            rows.append({"op": op, "state": state, "p_fail": float(r["p_fail"]),
+                         "ci95": [ci[0], ci[1]],
+                         "sigma": r.get("design_point_sigma")})
+    return rows
+
+
+def plot_importance(result: Mapping, path) -> dict:
+    """Draw the figure to ``path`` (.png, .pdf or .svg).
+
+    Left: failure probability per op and stored pattern (log axis when the values span
+    more than :data:`spincim.figures.LOG_SPAN`), 95 % intervals as error bars, the op's
+    mean over its patterns as a black diamond; patterns without a failing sample are
+    drawn as open triangles on the axis' floor. Right: the design point's distance from
+    the nominal point in standard deviations. Returns ``{"log": bool, "axes": [left,
+    right]}`` (the figure itself is closed once written).
+    """
+    rows = points(result)
+    fig, grid = figures.new_figure(1, 2, width_in=10.0, panel_height_in=3.6)
+    left, right = grid[0]
+    labels = [f"{OP_WORDS.get(r['op'], r['op'])} {r['state']}" for r in rows]
+    x = list(range(len(rows)))
+    ops = list(result["ops"])
+    colour = {op: figures.PALETTE[k % len(figures.PALETTE)] for k, op in enumerate(ops)}
+    marker = {op: figures.MARKERS[k % len(figures.MARKERS)] for k, op in enumerate(ops)}
+    positive = [r["p_fail"] for r in rows if r["p_fail"] > 0]
+    positive += [c for r in rows for c in r["ci95"] if _finite(c) and c > 0]
+    log = figures.use_log_if_wide(left, positive, "y")
+    floor = min(positive) / 10 if positive else 1e-12
+    for op in ops:
+        mine = [(k, r) for k, r in zip(x, rows) if r["op"] == op]
+        seen = [(k, r) for k, r in mine if r["p_fail"] > 0]
+        if seen:
+            ys = [r["p_fail"] for _, r in seen]
+            left.errorbar([k for k, _ in seen], ys,
+                          yerr=figures.error_bars(ys, [r["ci95"] for _, r in seen]),
+                          fmt=marker[op], color=colour[op], ms=5, capsize=3,
+                          label=f"{OP_WORDS.get(op, op)} (95 % interval)")
+        zero = [k for k, r in mine if r["p_fail"] <= 0]
+        if zero:
+            left.plot(zero, [floor] * len(zero), "v", mfc="none", color=colour[op], ms=6,
+                      label=f"{OP_WORDS.get(op, op)}: no failing sample")
+        mean = result["ops"][op].get("p_fail")
+        if _finite(mean) and mean > 0:
+            centre = sum(k for k, _ in mine) / len(mine)
+            ci = result["ops"][op].get("ci95") or [None, None]
+            left.errorbar([centre], [mean], yerr=figures.error_bars([mean], [ci]), fmt="D",
+                          color="black", mfc="none", ms=6, capsize=4)
+    left.plot([], [], "D", color="black", mfc="none", label="Mean over stored patterns")
+    left.set_xticks(x, labels, rotation=60, ha="right", fontsize=7)
+    left.set_xlabel("Operation and stored pattern")
+    left.set_ylabel(figures.axis_label("Failure probability per operation", "1"))
+    left.legend(loc="upper left", bbox_to_anchor=(0.0, -0.45), ncol=2, fontsize=7)
+    sigmas = [r["sigma"] if _finite(r["sigma"]) else math.nan for r in rows]
+    for op in ops:
+        mine = [(k, s) for k, s, r in zip(x, sigmas, rows) if r["op"] == op]
+        right.plot([k for k, _ in mine], [s for _, s in mine], marker[op], color=colour[op],
+                   ms=5, label=OP_WORDS.get(op, op))
+    right.set_xticks(x, labels, rotation=60, ha="right", fontsize=7)
+    right.set_xlabel("Operation and stored pattern")
+    right.set_ylabel(figures.axis_label("Design-point distance (standard deviations)", "1"))
+    method = result.get("method", "")
+    fig.suptitle(f"mc importance ({method}), {result.get('samples', '')} samples per "
+                 f"pattern: failure probability and its most probable failure point")
+    figures.save(fig, path)
+    return {"log": log, "axes": [left, right]}
