@@ -626,6 +626,10 @@ def cmd_mc_importance(args) -> int:
                              method=args.method, executor=ex, checkpoint=args.checkpoint,
                              progress=lambda *_: bar.update(1))
     _note_executor(ex)
+    if args.plot:
+        from .characterize.importance_plot import plot_importance
+        plot_importance(out, args.plot)
+        out["plot"] = args.plot
     if args.json:
         emit_json(out)
         return 0
@@ -847,6 +851,10 @@ def cmd_lut_show(args) -> int:
 def cmd_lut_diff(args) -> int:
     from .lut import io, summary
     data = summary.diff(io.read_lut(args.a), io.read_lut(args.b))
+    if args.plot:
+        from .lut.plot import plot_diff
+        plot_diff(data, args.plot, names=(args.a, args.b))
+        data["plot"] = args.plot
     if args.json:
         emit_json(data)
         return 0
@@ -1095,6 +1103,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(ld, params=False)
     ld.add_argument("a", metavar="A.h5")
     ld.add_argument("b", metavar="B.h5")
+    ld.add_argument("--plot", metavar="FILE.png", default=None,
+                    help="largest and median |relative difference| of every shared op's "
+                    "energy and latency (.png, .pdf or .svg)")
     ld.set_defaults(func=cmd_lut_diff)
     le = lsub2.add_parser("export", help="component table (CSV) or NVSim .cell file")
     common(le, params=False)
@@ -1156,6 +1167,9 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False)
     mi.add_argument("--i-read-a", type=_positive_float, default=None)
     mi.add_argument("--workers", type=_positive_int, default=None)
+    mi.add_argument("--plot", metavar="FILE.png", default=None,
+                    help="failure probability per op and stored pattern with 95 %% "
+                    "intervals, and the design points' distance (.png, .pdf or .svg)")
     _scale_options(mi)
     mi.set_defaults(func=cmd_mc_importance)
 

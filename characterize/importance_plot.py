@@ -31,7 +31,9 @@ def points(result: Mapping) -> list[dict]:
     rows = []
     for op, d in result["ops"].items():
         for state, r in d["states"].items():
-            ci = r.get("ci95") or [None, None]
+            ci = list(r.get("ci95") or [None, None])
+            if _finite(ci[1]):
+                ci[1] = min(ci[1], 1.0)        # a probability: the interval ends at 1
             rows.append({"op": op, "state": state, "p_fail": float(r["p_fail"]),
                          "ci95": [ci[0], ci[1]],
                          "sigma": r.get("design_point_sigma")})
@@ -41,16 +43,16 @@ def points(result: Mapping) -> list[dict]:
 def plot_importance(result: Mapping, path) -> dict:
     """Draw the figure to ``path`` (.png, .pdf or .svg).
 
-    Left: failure probability per op and stored pattern (log axis when the values span
+    Top: failure probability per op and stored pattern (log axis when the values span
     more than :data:`spincim.figures.LOG_SPAN`), 95 % intervals as error bars, the op's
     mean over its patterns as a black diamond; patterns without a failing sample are
-    drawn as open triangles on the axis' floor. Right: the design point's distance from
-    the nominal point in standard deviations. Returns ``{"log": bool, "axes": [left,
-    right]}`` (the figure itself is closed once written).
+    drawn as open triangles on the axis' floor. Bottom: the design point's distance from
+    the nominal point in standard deviations. Returns ``{"log": bool, "axes": [top,
+    bottom]}`` (the figure itself is closed once written).
     """
     rows = points(result)
-    fig, grid = figures.new_figure(1, 2, width_in=10.0, panel_height_in=3.6)
-    left, right = grid[0]
+    fig, grid = figures.new_figure(2, 1, width_in=9.0, panel_height_in=3.2)
+    left, right = grid[0][0], grid[1][0]
     labels = [f"{OP_WORDS.get(r['op'], r['op'])} {r['state']}" for r in rows]
     x = list(range(len(rows)))
     ops = list(result["ops"])
@@ -76,24 +78,28 @@ def plot_importance(result: Mapping, path) -> dict:
         mean = result["ops"][op].get("p_fail")
         if _finite(mean) and mean > 0:
             centre = sum(k for k, _ in mine) / len(mine)
-            ci = result["ops"][op].get("ci95") or [None, None]
+            ci = list(result["ops"][op].get("ci95") or [None, None])
+            ci[1] = min(ci[1], 1.0) if _finite(ci[1]) else ci[1]
             left.errorbar([centre], [mean], yerr=figures.error_bars([mean], [ci]), fmt="D",
                           color="black", mfc="none", ms=6, capsize=4)
     left.plot([], [], "D", color="black", mfc="none", label="Mean over stored patterns")
-    left.set_xticks(x, labels, rotation=60, ha="right", fontsize=7)
+    if log:
+        left.set_ylim(top=1.0)           # a probability
+    left.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
     left.set_xlabel("Operation and stored pattern")
-    left.set_ylabel(figures.axis_label("Failure probability per operation", "1"))
-    left.legend(loc="upper left", bbox_to_anchor=(0.0, -0.45), ncol=2, fontsize=7)
+    left.set_ylabel(figures.axis_label("Failure probability", "1"))
+    left.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7)
     sigmas = [r["sigma"] if _finite(r["sigma"]) else math.nan for r in rows]
     for op in ops:
         mine = [(k, s) for k, s, r in zip(x, sigmas, rows) if r["op"] == op]
         right.plot([k for k, _ in mine], [s for _, s in mine], marker[op], color=colour[op],
                    ms=5, label=OP_WORDS.get(op, op))
-    right.set_xticks(x, labels, rotation=60, ha="right", fontsize=7)
+    right.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
     right.set_xlabel("Operation and stored pattern")
-    right.set_ylabel(figures.axis_label("Design-point distance (standard deviations)", "1"))
+    right.set_ylabel(figures.axis_label("Design-point distance", "σ"))
+    right.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7)
     method = result.get("method", "")
     fig.suptitle(f"mc importance ({method}), {result.get('samples', '')} samples per "
-                 f"pattern: failure probability and its most probable failure point")
+                 f"pattern: failure probability and most probable failure point", fontsize=9)
     figures.save(fig, path)
     return {"log": log, "axes": [left, right]}

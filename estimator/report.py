@@ -20,7 +20,7 @@ from spincim.estimator.arch import get_arch
 from spincim.estimator.mapping import IMCE_CONFIGS
 from spincim.estimator.networks import NETWORKS
 
-__all__ = ["layer_rows", "plot_estimate", "plot_imce_fig9", "plot_pareto", "paper_report",
+__all__ = ["CATEGORY_WORDS", "layer_rows", "plot_estimate", "plot_imce_fig9", "plot_pareto", "paper_report",
            "paper_comparison", "corn_table1_consistency", "Cause", "Row", "IMCE_TABLE2",
            "CORN_TABLE1", "RATIO_BAND"]
 
@@ -73,26 +73,71 @@ def _stacked(ax, names, parts: dict, scale: float, ylabel: str) -> None:
     ax.legend(fontsize=7)
 
 
-def plot_estimate(est: Estimate, path) -> None:
-    """IMCE Fig. 9-style figure of one estimate: (a) logic-op count per layer, (b) energy
-    per layer by category."""
-    plt = _pyplot()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+#: The energy categories in words (figures, tables).
+CATEGORY_WORDS = {"write_read": "Write and read", "and_xnor": "AND / XNOR in the array",
+                  "bitcount_popcount": "Bit count (popcount)", "add": "Addition",
+                  "majority_write": "Majority write", "dpu": "Digital processing unit",
+                  "host": "Host processor"}
+
+
+def plot_estimate(est: Estimate, path) -> dict:
+    """IMCE Fig. 9-style figure of one estimate in the shared style (:mod:`spincim.figures`).
+
+    (a) logic operations per layer; (b) energy per image of every category, each its own
+    bar with its value (a category that costs nothing is named as such); (c) energy per
+    layer and category, grouped bars. Each axis is logarithmic when its values span more
+    than :data:`spincim.figures.LOG_SPAN`, so a small category stays readable beside a
+    large one. Returns ``{"log": {"ops": .., "categories": .., "layers": ..}, "axes": [a, b,
+    c]}`` (the figure itself is closed once written).
+    """
+    from spincim import figures
+
     main = "and2" if est.architecture.dataflow == "imce" else "xnor2"
     names = [l.name for l in est.layers]
-    a.bar(names, [l.ops.get(main, 0) for l in est.layers])
-    a.set_yscale("log")
-    a.set_ylabel(f"{main} operations per image")
-    a.set_title(f"(a) {est.network} on {est.arch} ({est.bits})")
-    parts = {c: [l.energy_by_category[c] for l in est.layers] for c in CATEGORIES}
-    _stacked(b, names, parts, 1e6, "energy per image (uJ)")
-    b.set_title(f"(b) energy {est.energy_per_image_j * 1e6:.3g} uJ/img, "
-                f"latency {est.latency_per_image_s * 1e3:.3g} ms")
-    for ax in (a, b):
-        ax.tick_params(axis="x", rotation=60, labelsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    fig, grid = figures.new_figure(3, 1, width_in=9.0, panel_height_in=3.0)
+    a, b, c = grid[0][0], grid[1][0], grid[2][0]
+    counts = [l.ops.get(main, 0) for l in est.layers]
+    a.bar(names, counts, color=figures.PALETTE[0])
+    log = {"ops": figures.use_log_if_wide(a, counts, "y")}
+    a.set_ylabel(figures.axis_label(f"{main.rstrip('2').upper()} operations per image", "1"))
+    a.set_title(f"(a) {est.network} on {est.arch} (W:I {est.bits})", fontsize=9)
+    totals = est.energy_by_category()
+    factor, unit = figures.si_scale(list(totals.values()), "J")
+    cats = list(CATEGORIES)
+    values = [totals[k] * factor for k in cats]
+    b.barh(range(len(cats)), values, color=[figures.PALETTE[k % len(figures.PALETTE)]
+                                            for k in range(len(cats))])
+    log["categories"] = figures.use_log_if_wide(b, values, "x")
+    for k, v in enumerate(values):
+        if v > 0:
+            b.text(v, k, f" {v:.3g} {unit}", va="center", fontsize=7)
+        else:                                  # nothing to draw: say so at the axis
+            b.text(0.01, k, "none in this architecture", va="center", fontsize=7,
+                   transform=b.get_yaxis_transform())
+    b.set_yticks(range(len(cats)), [CATEGORY_WORDS.get(k, k) for k in cats], fontsize=8)
+    b.invert_yaxis()
+    b.set_xlabel(figures.axis_label("Energy per image", unit))
+    b.set_title(f"(b) energy {figures.format_si(est.energy_per_image_j, 'J')} per image, "
+                f"latency {figures.format_si(est.latency_per_image_s, 's')}", fontsize=9)
+    used = [k for k in cats if totals[k] > 0]
+    width = 0.8 / max(len(used), 1)
+    per_layer = []
+    for j, k in enumerate(used):
+        ys = [l.energy_by_category.get(k, 0.0) * factor for l in est.layers]
+        per_layer += ys
+        c.bar([i - 0.4 + width * (j + 0.5) for i in range(len(names))], ys, width,
+              color=figures.PALETTE[cats.index(k) % len(figures.PALETTE)],
+              label=CATEGORY_WORDS.get(k, k))
+    log["layers"] = figures.use_log_if_wide(c, per_layer, "y")
+    c.set_xticks(range(len(names)), names)
+    c.set_ylabel(figures.axis_label("Energy per image", unit))
+    c.set_xlabel("Layer")
+    c.set_title("(c) energy per layer by category", fontsize=9)
+    c.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    for ax in (a, c):
+        ax.tick_params(axis="x", rotation=45, labelsize=7)
+    figures.save(fig, path)
+    return {"log": log, "axes": [a, b, c]}
 
 
 def plot_imce_fig9(estimates: dict, path) -> None:
