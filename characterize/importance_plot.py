@@ -12,7 +12,10 @@ from collections.abc import Mapping
 
 from .. import figures
 
-__all__ = ["OP_WORDS", "points", "plot_importance"]
+__all__ = ["OP_WORDS", "DECADES_SHOWN", "points", "plot_importance"]
+
+#: Decades a logarithmic failure-probability axis shows below its largest value.
+DECADES_SHOWN = 20
 
 #: Ops in words for the figure.
 OP_WORDS = {"read": "Read", "and": "AND", "or": "OR", "xnor": "XNOR"}
@@ -46,7 +49,8 @@ def plot_importance(result: Mapping, path) -> dict:
     Top: failure probability per op and stored pattern (log axis when the values and
     their interval ends span more than :data:`spincim.figures.LOG_SPAN`), 95 % intervals as error bars, the op's
     mean over its patterns as a black diamond; patterns without a failing sample are
-    drawn as open triangles on the axis' floor. Bottom: the design point's distance from
+    drawn as open triangles on the axis' floor, patterns more than :data:`DECADES_SHOWN`
+    decades below the largest as filled triangles with their value. Bottom: the design point's distance from
     the nominal point in standard deviations. Returns ``{"log": bool, "axes": [top,
     bottom]}`` (the figure itself is closed once written).
     """
@@ -61,10 +65,19 @@ def plot_importance(result: Mapping, path) -> dict:
     positive = [r["p_fail"] for r in rows if r["p_fail"] > 0]
     positive += [c for r in rows for c in r["ci95"] if _finite(c) and c > 0]
     log = figures.use_log_if_wide(left, positive, "y")
-    floor = min(positive) / 10 if positive else 1e-12
+    # a log axis shows DECADES_SHOWN decades below the largest value; a pattern further
+    # down is drawn on that floor as a filled triangle with its value written beside it
+    lowest = min(positive) if positive else 1e-12
+    floor = max(lowest, max(positive, default=1.0) * 10.0 ** -DECADES_SHOWN) / 10 if log \
+        else lowest / 10
     for op in ops:
         mine = [(k, r) for k, r in zip(x, rows) if r["op"] == op]
-        seen = [(k, r) for k, r in mine if r["p_fail"] > 0]
+        deep = [(k, r) for k, r in mine if 0 < r["p_fail"] < floor]
+        for k, r in deep:
+            left.plot([k], [floor], "v", color=colour[op], ms=6)
+            left.annotate(f"{r['p_fail']:.0e}", (k, floor), xytext=(4, 2),
+                          textcoords="offset points", fontsize=6, color=colour[op])
+        seen = [(k, r) for k, r in mine if r["p_fail"] >= floor]
         if seen:
             ys = [r["p_fail"] for _, r in seen]
             left.errorbar([k for k, _ in seen], ys,
@@ -83,8 +96,10 @@ def plot_importance(result: Mapping, path) -> dict:
             left.errorbar([centre], [mean], yerr=figures.error_bars([mean], [ci]), fmt="D",
                           color="black", mfc="none", ms=6, capsize=4)
     left.plot([], [], "D", color="black", mfc="none", label="Mean over stored patterns")
+    if deep_any := any(0 < r["p_fail"] < floor for r in rows):
+        left.plot([], [], "v", color="black", label="Below the axis (value written)")
     if log:
-        left.set_ylim(top=1.0)           # a probability
+        left.set_ylim(floor / 3 if deep_any else None, 1.0)   # a probability: at most 1
     left.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
     left.set_xlabel("Operation and stored pattern")
     left.set_ylabel(figures.axis_label("Failure probability", "1"))

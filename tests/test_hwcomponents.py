@@ -148,7 +148,8 @@ def _run(cmd, **kw):
 
 @pytest.fixture(scope="module")
 def hw_venv(tmp_path_factory):
-    """A 3.12+ venv with spincim[hwcomponents] installed from this checkout (cached)."""
+    """A 3.12+ venv with spincim[hwcomponents] installed from this checkout (cached; a
+    file lock keeps checkouts that share the cache from installing over each other)."""
     python = find_python312()
     if python is None:
         pytest.skip("hwcomponents needs Python >= 3.12 and none was found (PATH, pyenv root, "
@@ -174,7 +175,7 @@ def hw_venv(tmp_path_factory):
                   "--no-build-isolation", "--force-reinstall", str(ROOT)], timeout=600,
                  cwd=tmp_path_factory.mktemp("pip"))
             stamp.write_text(wanted)
-    return bin_
+        yield bin_               # the lock is held while the tests use this install
 
 
 _PROBE = """
