@@ -165,35 +165,38 @@ def plot_imce_fig9(estimates: dict, path) -> None:
     plt.close(fig)
 
 
-def plot_pareto(res, path) -> None:
-    """Energy vs latency of every feasible sweep point, area as marker size, the Pareto
-    front marked and joined."""
-    plt = _pyplot()
+def plot_pareto(res, path):
+    """Energy against latency of every feasible sweep point, chip area as the marker size,
+    the Pareto front marked and joined (shared style, :mod:`spincim.figures`; each axis
+    logarithmic past a factor of 100). Returns the axes."""
+    from spincim import figures
+
     pts = [p for p in res.points if p.ok]
     front = [res.points[k] for k in res.pareto]
     a_max = max(p.area_m2 for p in pts)
     size = [20 + 280 * p.area_m2 / a_max for p in pts]
-    fig, ax = plt.subplots(figsize=(7, 5))
-    ax.scatter([p.latency_s * 1e3 for p in pts], [p.energy_j * 1e6 for p in pts], s=size,
-               alpha=0.35, label="design points (marker area ~ chip area)")
+    t_f, t_unit = figures.si_scale([p.latency_s for p in pts], "s")
+    e_f, e_unit = figures.si_scale([p.energy_j for p in pts], "J")
+    fig, grid = figures.new_figure(1, 1, width_in=7.0, panel_height_in=5.0)
+    ax = grid[0][0]
+    ax.scatter([p.latency_s * t_f for p in pts], [p.energy_j * e_f for p in pts], s=size,
+               alpha=0.35, color=figures.PALETTE[0],
+               label="Design points (marker area ~ chip area)")
     fr = sorted(front, key=lambda p: p.latency_s)
-    ax.plot([p.latency_s * 1e3 for p in fr], [p.energy_j * 1e6 for p in fr], "r-o",
-            ms=4, label=f"Pareto front ({len(fr)} points)")
+    ax.plot([p.latency_s * t_f for p in fr], [p.energy_j * e_f for p in fr], "-o",
+            color=figures.PALETTE[3], ms=4, label=f"Pareto front ({len(fr)} points)")
     for p in fr[:12]:
         ax.annotate(", ".join(f"{k.split('.')[-1]}={v}" for k, v in p.params.items()),
-                    (p.latency_s * 1e3, p.energy_j * 1e6), fontsize=6)
-    for values, setter in (([p.latency_s for p in pts], ax.set_xscale),
-                           ([p.energy_j for p in pts], ax.set_yscale)):
-        if max(values) > 20 * min(values):
-            setter("log")
-    ax.set_xlabel("latency per image (ms)")
-    ax.set_ylabel("energy per image (uJ)")
-    ax.set_title(f"{res.network} on {res.arch}: {len(res.points)} points "
-                 f"(largest area {a_max * 1e6:.3g} mm^2)")
+                    (p.latency_s * t_f, p.energy_j * e_f), fontsize=6)
+    figures.use_log_if_wide(ax, [p.latency_s for p in pts], "x")
+    figures.use_log_if_wide(ax, [p.energy_j for p in pts], "y")
+    ax.set_xlabel(figures.axis_label("Latency per image", t_unit))
+    ax.set_ylabel(figures.axis_label("Energy per image", e_unit))
+    ax.set_title(f"{res.network} on {res.arch}: {len(res.points)} points (largest area "
+                 f"{a_max * 1e6:.3g} mm²)", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    figures.save(fig, path)
+    return ax
 
 
 # ----------------------------------------------------------------------------- comparison
