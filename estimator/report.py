@@ -20,9 +20,9 @@ from spincim.estimator.arch import get_arch
 from spincim.estimator.mapping import IMCE_CONFIGS
 from spincim.estimator.networks import NETWORKS
 
-__all__ = ["CATEGORY_WORDS", "layer_rows", "plot_estimate", "plot_imce_fig9", "plot_pareto", "paper_report",
-           "paper_comparison", "corn_table1_consistency", "Cause", "Row", "IMCE_TABLE2",
-           "CORN_TABLE1", "RATIO_BAND"]
+__all__ = ["CATEGORY_WORDS", "layer_rows", "plot_estimate", "plot_imce_fig9", "plot_pareto",
+           "paper_report", "paper_comparison", "corn_table1_consistency", "Cause", "Row",
+           "IMCE_TABLE2", "CORN_TABLE1", "RATIO_BAND"]
 
 #: IMCE Table II, row "BCNN-SOT-MRAM": energy (uJ/img) and area (mm^2) per data set
 IMCE_TABLE2 = {"alexnet": (785.25, 2.12), "svhn": (135.26, 0.01), "mnist": (0.92, 0.009)}
@@ -54,25 +54,6 @@ def layer_rows(est: Estimate) -> list[tuple]:
 
 
 # ----------------------------------------------------------------------------- plots
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _stacked(ax, names, parts: dict, scale: float, ylabel: str) -> None:
-    bottom = [0.0] * len(names)
-    for cat, values in parts.items():
-        if not any(values):
-            continue
-        scaled = [v * scale for v in values]
-        ax.bar(names, scaled, bottom=bottom, label=cat)
-        bottom = [b + v for b, v in zip(bottom, scaled)]
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7)
-
-
 #: The energy categories in words (figures, tables).
 CATEGORY_WORDS = {"write_read": "Write and read", "and_xnor": "AND / XNOR in the array",
                   "bitcount_popcount": "Bit count (popcount)", "add": "Addition",
@@ -140,29 +121,45 @@ def plot_estimate(est: Estimate, path) -> dict:
     return {"log": log, "axes": [a, b, c]}
 
 
-def plot_imce_fig9(estimates: dict, path) -> None:
-    """IMCE Fig. 9: (a) ANDs per layer per W:I, (b) energy by category per W:I."""
-    plt = _pyplot()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+def plot_imce_fig9(estimates: dict, path):
+    """IMCE Fig. 9 in the shared style: (a) ANDs per layer per W:I, (b) energy per image
+    of each category per W:I as grouped bars (log axis past a factor of 100, so every
+    category stays readable). Returns the axes (a, b)."""
+    from spincim import figures
+
+    fig, grid = figures.new_figure(1, 2, width_in=11.0, panel_height_in=4.0)
+    a, b = grid[0]
     first = next(iter(estimates.values()))
     layers = [l.name for l in first.layers if l.ops.get("and2")]
     width = 0.8 / len(estimates)
     for k, (bits, est) in enumerate(estimates.items()):
         by_name = {x.name: x for x in est.layers}
         counts = [by_name[n].ops["and2"] for n in layers]
-        a.bar([j + k * width for j in range(len(layers))], counts, width, label=bits)
+        a.bar([j + k * width for j in range(len(layers))], counts, width, label=bits,
+              color=figures.PALETTE[k % len(figures.PALETTE)])
     a.set_xticks([j + 0.4 - width / 2 for j in range(len(layers))], layers)
-    a.set_ylabel("AND operations per image")
+    a.set_ylabel(figures.axis_label("AND operations per image", "1"))
     a.set_yscale("log")
-    a.legend(fontsize=7, title="W:I")
-    a.set_title("(a) ANDs per layer (SVHN)")
+    a.legend(title="W:I")
+    a.set_title("(a) ANDs per layer (SVHN)", fontsize=9)
     cats = ("write_read", "and_xnor", "bitcount_popcount", "add")
-    parts = {c: [est.energy_by_category()[c] for est in estimates.values()] for c in cats}
-    _stacked(b, list(estimates), parts, 1e6, "energy per image (uJ)")
-    b.set_title("(b) energy by operation")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    totals = {bits: est.energy_by_category() for bits, est in estimates.items()}
+    factor, unit = figures.si_scale([t[c] for t in totals.values() for c in cats], "J")
+    width = 0.8 / len(cats)
+    values = []
+    for j, c in enumerate(cats):
+        ys = [t[c] * factor for t in totals.values()]
+        values += ys
+        b.bar([i - 0.4 + width * (j + 0.5) for i in range(len(totals))], ys, width,
+              color=figures.PALETTE[j % len(figures.PALETTE)], label=CATEGORY_WORDS[c])
+    figures.use_log_if_wide(b, values, "y")
+    b.set_xticks(range(len(totals)), list(totals))
+    b.set_xlabel("Weight : input bits (W:I)")
+    b.set_ylabel(figures.axis_label("Energy per image", unit))
+    b.set_title("(b) energy by operation", fontsize=9)
+    b.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    figures.save(fig, path)
+    return a, b
 
 
 def plot_pareto(res, path):
