@@ -163,7 +163,7 @@ def hw_venv(tmp_path_factory):
     with open(venv.parent / "venv-hw312.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)               # one installer at a time
         wanted = _sources_hash()
-        if not (bin_ / "hwcomponents").exists():
+        if not (bin_ / "hwcomponents").exists() or not _is_312(str(bin_ / "python")):
             shutil.rmtree(venv, ignore_errors=True)
             _run([python, "-m", "venv", str(venv)], timeout=300,
                  env={**os.environ, "PYENV_VERSION": ""})
