@@ -47,10 +47,11 @@ def plot_importance(result: Mapping, path) -> dict:
     """Draw the figure to ``path`` (.png, .pdf or .svg).
 
     Top: failure probability per op and stored pattern (log axis when the values and
-    their interval ends span more than :data:`spincim.figures.LOG_SPAN`), 95 % intervals as error bars, the op's
-    mean over its patterns as a black diamond; patterns without a failing sample are
-    drawn as open triangles on the axis' floor, patterns more than :data:`DECADES_SHOWN`
-    decades below the largest as filled triangles with their value. Bottom: the design point's distance from
+    their interval ends span more than :data:`spincim.figures.LOG_SPAN`), 95 % intervals
+    as error bars, the op's mean over its patterns as a black diamond; patterns without
+    a failing sample are drawn as open triangles on the axis' floor, patterns more than
+    :data:`DECADES_SHOWN` decades below the largest as filled triangles with their
+    value. Bottom: the design point's distance from
     the nominal point in standard deviations. Returns ``{"log": bool, "axes": [top,
     bottom]}`` (the figure itself is closed once written).
     """

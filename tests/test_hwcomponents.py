@@ -125,7 +125,8 @@ def _sources_hash() -> str:
     h = hashlib.sha256()
     files = [ROOT / "pyproject.toml", *sorted((ROOT / "hwcomponents_spincim").glob("*.py")),
              *sorted(ROOT.glob("*.py")), *sorted((ROOT / "lut").glob("*.py")),
-             *sorted((ROOT / "netlists").glob("*.py")), *sorted((ROOT / "lut" / "data").glob("*.h5"))]
+             *sorted((ROOT / "netlists").glob("*.py")),
+             *sorted((ROOT / "lut" / "data").glob("*.h5"))]
     for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes() if f.suffix != ".h5" else str(f.stat().st_size).encode())
