@@ -19,14 +19,41 @@ EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help that states every option's default (unless its text already does)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if (not action.option_strings or default is None
+                or (default is False and not isinstance(action, argparse.BooleanOptionalAction))
+                or default is argparse.SUPPRESS or "default" in text
+                or isinstance(action, (argparse._HelpAction, argparse._VersionAction))):
+            return text
+        if isinstance(default, (tuple, list)):
+            default = ",".join(str(d) for d in default)
+        elif isinstance(action, argparse.BooleanOptionalAction):
+            default = "on" if default else "off"
+        return f"{text} (default: {str(default).replace('%', '%%')})"
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line on stderr, exit 2."""
+    """argparse that reports a usage error as one line on stderr, exit 2; every help
+    states the defaults."""
 
     def __init__(self, *args, **kwargs):
         import re
+        kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
         # "-1e-4" is a negative number (a value), not an option (argparse < 3.13 misses it)
         self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+    #: a callable whose text ends this parser's --help (computed only when shown)
+    help_note = None
+
+    def format_help(self):
+        text = super().format_help()
+        return text + "\n" + self.help_note() + "\n" if self.help_note else text
 
     def error(self, message):  # noqa: D401 - argparse API
         raise _UsageError(f"{self.prog}: {message}")
@@ -442,7 +469,7 @@ def cmd_mc_sense(args) -> int:
     extra = {} if args.i_read_a is None else {"i_read_a": args.i_read_a}
     setup = sm.SenseSetup(device=device, **extra, fan_in=args.fan_in,
                           sigma_ra=args.sigma_ra, sigma_tmr=args.sigma_tmr,
-                          vth_mismatch=args.vth_mismatch, tech_name="45nm")
+                          vth_mismatch=args.vth_mismatch, tech_name="45nm", ops=args.ops)
     if "xnor" in args.ops and setup.fan_in != 2:
         raise _UsageError("--ops xnor needs --fan-in 2")
     if any(op != "read" for op in args.ops) and setup.fan_in < 2:
@@ -477,9 +504,15 @@ def cmd_mc_sense(args) -> int:
     print_table(rows, ("op", "state", "mean_v", "std_v", "min_v", "max_v", "margin_v",
                        "failures"))
     print()
-    print_table([(op, d["ref_v"], d["margin_v"], d["failures"], d["failure_rate"])
+    print_table([(op, d["ref_v"], d["margin_v"], d["failures"], d["decisions"],
+                  d["failure_rate"], d["failure_rate_ci95"])
                  for op, d in out["ops"].items()],
-                ("op", "ref_v", "margin_worst_v", "failures", "failure_rate"))
+                ("op", "ref_v", "margin_worst_v", "failures", "decisions", "failure_rate",
+                 "failure_rate_ci95"))
+    for op, d in out["ops"].items():
+        if d["failures"] == 0:
+            print(f"{op}: no failure in {d['decisions']} decisions: failure rate < "
+                  f"{d['failure_rate_ci95'][1]:.3g} (95 % upper bound, Clopper-Pearson)")
     print(f"\n{args.trials} trials in {wall:.1f} s ({out['trials_per_s']:.0f} trials/s), "
           f"{failed} failed to converge")
     return 0
@@ -626,6 +659,10 @@ def cmd_mc_importance(args) -> int:
                              method=args.method, executor=ex, checkpoint=args.checkpoint,
                              progress=lambda *_: bar.update(1))
     _note_executor(ex)
+    if args.plot:
+        from .characterize.importance_plot import plot_importance
+        plot_importance(out, args.plot)
+        out["plot"] = args.plot
     if args.json:
         emit_json(out)
         return 0
@@ -847,6 +884,10 @@ def cmd_lut_show(args) -> int:
 def cmd_lut_diff(args) -> int:
     from .lut import io, summary
     data = summary.diff(io.read_lut(args.a), io.read_lut(args.b))
+    if args.plot:
+        from .lut.plot import plot_diff
+        plot_diff(data, args.plot, names=(args.a, args.b))
+        data["plot"] = args.plot
     if args.json:
         emit_json(data)
         return 0
@@ -916,8 +957,54 @@ def _estimate_overrides(args) -> dict:
     return out
 
 
+def _arch_list(text: str) -> tuple[str, ...]:
+    """``--arch``: one architecture, or several comma-separated to compare."""
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    if not names or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"expected architecture names or .toml files, "
+                                         f"comma-separated, each once, got {text!r}"[:200])
+    return names
+
+
+def _node_warning(estimates: dict) -> str | None:
+    """The warning of a comparison whose architectures are priced on different nodes."""
+    nodes = {name: est.lut_technology for name, est in estimates.items()}
+    if len(set(nodes.values())) <= 1:
+        return None
+    return ("the architectures are priced on different technology nodes ("
+            + ", ".join(f"{n}: {t}" for n, t in nodes.items())
+            + "): their energies, latencies and areas are not like for like")
+
+
+def _estimate_compare(args) -> int:
+    """``estimate --arch A,B``: one network on several architectures, side by side."""
+    from .estimator import energy
+    if args.sweep or args.plot:
+        raise _UsageError("--arch with several architectures compares them; --sweep and "
+                          "--plot take one")
+    estimates = {name: energy.estimate(args.network, name, lut_path=args.lut,
+                                       overrides=_estimate_overrides(args))
+                 for name in args.arch}
+    warning = _node_warning(estimates)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    data = {name: est.to_json() for name, est in estimates.items()}
+    if args.json:
+        emit_json({"architectures": data, "warnings": [warning] if warning else []})
+        return 0
+    keys = ("energy_per_image_j", "latency_per_image_s", "images_per_s",
+            "images_per_s_per_w", "area_m2", "host_energy_share", "host_latency_share")
+    rows = [(k, *(d[k] for d in data.values())) for k in keys]
+    rows.append(("lut node", *(d["lut"]["technology"] for d in data.values())))
+    print_table(rows, ("quantity", *data))
+    return 0
+
+
 def cmd_estimate(args) -> int:
     from .estimator import energy, report
+    if len(args.arch) > 1:
+        return _estimate_compare(args)
+    args.arch = args.arch[0]
     if args.sweep:
         return _estimate_sweep(args)
     est = energy.estimate(args.network, args.arch, lut_path=args.lut,
@@ -936,9 +1023,28 @@ def cmd_estimate(args) -> int:
                  ("area_m2", data["area_m2"]),
                  ("weight_load_j (once)", data["weight_load_j"]),
                  *((f"energy {k} (J)", v) for k, v in data["energy_by_category_j"].items() if v),
+                 ("host share of energy", f"{data['host_energy_share']:.1%}"),
+                 ("host share of latency", f"{data['host_latency_share']:.1%}"),
                  ("arch", f"{est.arch} ({est.architecture.dataflow})"),
-                 ("lut", data["lut"]["path"])])
+                 ("lut", data["lut"]["path"]),
+                 ("lut node", data["lut"]["technology"])])
     return 0
+
+
+def _estimate_support_note() -> str:
+    """The --help section of ``estimate``: which shipped networks each architecture maps."""
+    from .estimator.arch import SHIPPED
+    from .estimator.mapping import supported_networks
+    import textwrap
+    lines = ["shipped networks each shipped architecture supports:"]
+    for arch in SHIPPED:
+        support = supported_networks(arch)
+        ok = [n for n, why in support.items() if why is None]
+        no = [f"{n} ({why.split(':', 1)[-1].split('(')[0].strip()})"
+              for n, why in support.items() if why is not None]
+        text = f"{arch}: {', '.join(ok) or 'none'}" + (f"; not {'; '.join(no)}" if no else "")
+        lines += textwrap.wrap(text, 78, initial_indent="  ", subsequent_indent="    ")
+    return "\n".join(lines)
 
 
 def _estimate_sweep(args) -> int:
@@ -1023,7 +1129,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--dt-s", type=_positive_float, default=None,
                     help="time step (s); default 1e-12, reduced to the largest stable step "
                     "at high currents (a larger --dt-s than that is refused)")
-    sw.add_argument("--backend", choices=("numba", "numpy"), default="numba")
+    sw.add_argument("--backend", choices=("numba", "numpy"), default="numba",
+                    help="LLGS kernel: numba (compiled) or numpy (reference)")
     sw.add_argument("--workers", type=_positive_int, default=None, help="threads")
     sw.set_defaults(func=cmd_llg_switch)
 
@@ -1031,7 +1138,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex = nsub.add_parser("export", help="write a netlist that 'ngspice -b FILE' runs "
                          "(model card inlined, .control block with run/print/wrdata)")
     common(ex, params=False)
-    ex.add_argument("kind", choices=("cell2t1r", "cell3t", "subarray", "sense", "driver"))
+    ex.add_argument("kind", choices=("cell2t1r", "cell3t", "subarray", "sense", "driver"),
+                    help="circuit to export: 2T1R cell, 3-terminal cell, sub-array, sense "
+                    "path or majority driver")
     ex.add_argument("--out", type=_out_path, required=True, metavar="FILE",
                     help="output .cir file (its directory must exist)")
     ex.add_argument("--n-on", type=_whole, choices=range(10), default=5, metavar="N",
@@ -1071,7 +1180,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(lb)
     lb.add_argument("--tech", required=True, metavar="NAME|FILE.toml",
                     help="a shipped node (45nm, 22nm) or a technology file")
-    lb.add_argument("--out", type=_out_path, required=True, metavar="FILE.h5")
+    lb.add_argument("--out", type=_out_path, required=True, metavar="FILE.h5",
+                    help="output LUT file (HDF5; its directory must exist)")
     lb.add_argument("--quick", action="store_true", help="reduced grid (nominal corner)")
     lb.add_argument("--grid", metavar="GRID.toml", help="VDD points, temperatures, rows/cols, "
                     "read current (default: nominal +-10 %%, 300/358 K, 64..1024)")
@@ -1080,40 +1190,46 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--compare", metavar="BASE.h5", help="print the change of every op "
                     "against this LUT (with --plot: a bar chart)")
     lb.add_argument("--plot", metavar="FILE.png", help="with --compare: bar chart of changes")
-    lb.add_argument("--seed", type=_seed, default=0)
+    lb.add_argument("--seed", type=_seed, default=0,
+                    help="root seed of the build's Monte Carlo steps")
     lb.add_argument("--workers", type=_positive_int, default=2, help="ngspice processes")
     _scale_options(lb)
     lb.set_defaults(func=cmd_lut_build)
     ls_ = lsub2.add_parser("show", help="provenance and every op at nominal conditions")
     common(ls_, params=False)
-    ls_.add_argument("file", metavar="FILE.h5")
+    ls_.add_argument("file", metavar="FILE.h5", help="LUT file (HDF5)")
     ls_.add_argument("--plot", metavar="FILE.png", default=None,
                      help="energy and latency of every op against each axis (.png, .pdf or "
                      ".svg)")
     ls_.set_defaults(func=cmd_lut_show)
     ld = lsub2.add_parser("diff", help="relative differences of two LUTs")
     common(ld, params=False)
-    ld.add_argument("a", metavar="A.h5")
-    ld.add_argument("b", metavar="B.h5")
+    ld.add_argument("a", metavar="A.h5", help="base LUT (differences are relative to it)")
+    ld.add_argument("b", metavar="B.h5", help="LUT compared with A")
+    ld.add_argument("--plot", metavar="FILE.png", default=None,
+                    help="largest and median |relative difference| of every shared op's "
+                    "energy and latency (.png, .pdf or .svg)")
     ld.set_defaults(func=cmd_lut_diff)
     le = lsub2.add_parser("export", help="component table (CSV) or NVSim .cell file")
     common(le, params=False)
-    le.add_argument("--lut", required=True, metavar="FILE.h5")
+    le.add_argument("--lut", required=True, metavar="FILE.h5", help="LUT file (HDF5) to export")
     le.add_argument("--format", choices=("table", "nvsim"), default="table",
                     help="table: component,action,energy_j,latency_s,area_m2 CSV; "
                     "nvsim: the SOT cell as an NVSim MRAM .cell file")
-    le.add_argument("--out", type=_out_path, required=True, metavar="FILE")
+    le.add_argument("--out", type=_out_path, required=True, metavar="FILE",
+                    help="output file (its directory must exist)")
     le.set_defaults(func=cmd_lut_export)
 
     msub = _group(sub, "mc", help="Monte Carlo characterization")
     ms = msub.add_parser("sense", help="transistor-level Monte Carlo of the sense path",
                          description="Per trial, every MTJ draws RA ~ N(mu, sigma_RA mu) and "
-                         "TMR ~ N(mu, sigma_TMR mu) (IMCE III-B: 5 %% and 10 %%), optionally "
+                         "TMR ~ N(mu, sigma_TMR mu) (IMCE III-B: 5 % and 10 %), optionally "
                          "Pelgrom Vth mismatch; each op's sense voltages are compared with its "
                          "reference. A failure is a trial on the wrong side.")
     common(ms)
-    ms.add_argument("--trials", type=_positive_int, default=10000)
-    ms.add_argument("--seed", type=_seed, default=0)
+    ms.add_argument("--trials", type=_positive_int, default=10000, help="Monte Carlo trials")
+    ms.add_argument("--seed", type=_seed, default=0,
+                    help="root seed of the device and mismatch draws")
     ms.add_argument("--ops", type=_ops, default=("read", "and", "or", "xnor"),
                     help="comma list of read,and,or,xnor")
     ms.add_argument("--fan-in", type=_positive_int, default=2, help="cells sensed at once")
@@ -1121,7 +1237,8 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--sigma-tmr", type=_fraction, default=0.10, help="relative TMR sigma")
     ms.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
                     help="Pelgrom Vth mismatch on every access/reference NMOS")
-    ms.add_argument("--i-read-a", type=_positive_float, default=None, help="read current (A)")
+    ms.add_argument("--i-read-a", type=_positive_float, default=None,
+                    help="read current (A); default the cell's, 20 µA")
     ms.add_argument("--workers", type=_positive_int, default=None,
                     help="ngspice worker processes (default: all cores)")
     ms.add_argument("--plot", metavar="FILE.png", help="write Fig. 4b-style histograms")
@@ -1132,12 +1249,18 @@ def build_parser() -> argparse.ArgumentParser:
     common(mf)
     mf.add_argument("--max", type=_positive_int, default=4, help="largest fan-in (>= 2)")
     mf.add_argument("--trials", type=_positive_int, default=10000, help="trials per fan-in")
-    mf.add_argument("--seed", type=_seed, default=0)
-    mf.add_argument("--sigma-ra", type=_fraction, default=0.05)
-    mf.add_argument("--sigma-tmr", type=_fraction, default=0.10)
-    mf.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False)
-    mf.add_argument("--i-read-a", type=_positive_float, default=None)
-    mf.add_argument("--workers", type=_positive_int, default=None)
+    mf.add_argument("--seed", type=_seed, default=0,
+                    help="root seed of the device and mismatch draws")
+    mf.add_argument("--sigma-ra", type=_fraction, default=0.05,
+                    help="relative RA sigma (IMCE III-B)")
+    mf.add_argument("--sigma-tmr", type=_fraction, default=0.10,
+                    help="relative TMR sigma (IMCE III-B)")
+    mf.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
+                    help="Pelgrom Vth mismatch on every access/reference NMOS")
+    mf.add_argument("--i-read-a", type=_positive_float, default=None,
+                    help="read current (A); default the cell's, 20 µA")
+    mf.add_argument("--workers", type=_positive_int, default=None,
+                    help="worker processes (default: all cores)")
     mf.add_argument("--plot", metavar="FILE.png", help="margins against fan-in")
     mf.set_defaults(func=cmd_mc_fanin)
 
@@ -1145,17 +1268,28 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Mean-shift importance sampling around the most probable "
                          "failure point (found with the analytic model), evaluated in ngspice "
                          "(--method spice) or the analytic model: failure probabilities down "
-                         "to 1e-9 and below with 95 %% intervals.")
+                         "to 1e-9 and below with 95 % intervals.")
     common(mi)
     mi.add_argument("--samples", type=_positive_int, default=4000, help="samples per state")
-    mi.add_argument("--seed", type=_seed, default=0)
-    mi.add_argument("--ops", type=_ops, default=("read", "and", "or", "xnor"))
-    mi.add_argument("--method", choices=("spice", "model"), default="spice")
-    mi.add_argument("--sigma-ra", type=_fraction, default=0.05)
-    mi.add_argument("--sigma-tmr", type=_fraction, default=0.10)
-    mi.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False)
-    mi.add_argument("--i-read-a", type=_positive_float, default=None)
-    mi.add_argument("--workers", type=_positive_int, default=None)
+    mi.add_argument("--seed", type=_seed, default=0, help="root seed of the importance samples")
+    mi.add_argument("--ops", type=_ops, default=("read", "and", "or", "xnor"),
+                    help="comma list of read,and,or,xnor")
+    mi.add_argument("--method", choices=("spice", "model"), default="spice",
+                    help="evaluate samples in ngspice (spice) or the analytic divider model "
+                    "(model)")
+    mi.add_argument("--sigma-ra", type=_fraction, default=0.05,
+                    help="relative RA sigma (IMCE III-B)")
+    mi.add_argument("--sigma-tmr", type=_fraction, default=0.10,
+                    help="relative TMR sigma (IMCE III-B)")
+    mi.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
+                    help="Pelgrom Vth mismatch on every access/reference NMOS")
+    mi.add_argument("--i-read-a", type=_positive_float, default=None,
+                    help="read current (A); default the cell's, 20 µA")
+    mi.add_argument("--workers", type=_positive_int, default=None,
+                    help="ngspice worker processes (default: all cores)")
+    mi.add_argument("--plot", metavar="FILE.png", default=None,
+                    help="failure probability per op and stored pattern with 95 %% "
+                    "intervals, and the design points' distance (.png, .pdf or .svg)")
     _scale_options(mi)
     mi.set_defaults(func=cmd_mc_importance)
 
@@ -1170,8 +1304,9 @@ def build_parser() -> argparse.ArgumentParser:
     mj.add_argument("--design", type=_designs, default=("corn",), metavar="NAME[,NAME]",
                     help="majority design(s): corn (CORN as published), corn-ptm, "
                     "comparator, popcount (default corn)")
-    mj.add_argument("--trials", type=_positive_int, default=2000)
-    mj.add_argument("--seed", type=_seed, default=0)
+    mj.add_argument("--trials", type=_positive_int, default=2000,
+                    help="Monte Carlo trials per input count")
+    mj.add_argument("--seed", type=_seed, default=0, help="root seed (same for every count)")
     mj.add_argument("--temperature-k", type=_nonneg_float, default=300.0,
                     help="0: variation alone (deterministic LLGS); > 0 (default 300): plus "
                     "the thermal field")
@@ -1181,15 +1316,21 @@ def build_parser() -> argparse.ArgumentParser:
                     help="PROGRAM / write pulse (s), default the design's")
     mj.add_argument("--error-threshold", type=_threshold, default=1e-4,
                     help="decision error a count may have (default 1e-4)")
-    mj.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=True)
-    mj.add_argument("--sigma-resistivity", type=_fraction, default=0.05)
-    mj.add_argument("--sigma-shm-thickness", type=_fraction, default=0.03)
-    mj.add_argument("--sigma-ms", type=_fraction, default=0.03)
-    mj.add_argument("--sigma-t-free", type=_fraction, default=0.03)
+    mj.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=True,
+                    help="Pelgrom Vth mismatch on the deciding and driving transistors")
+    mj.add_argument("--sigma-resistivity", type=_fraction, default=0.05,
+                    help="relative sigma of the SHM resistivity (assumed)")
+    mj.add_argument("--sigma-shm-thickness", type=_fraction, default=0.03,
+                    help="relative sigma of the SHM thickness (assumed)")
+    mj.add_argument("--sigma-ms", type=_fraction, default=0.03,
+                    help="relative sigma of the free layer's saturation magnetization (assumed)")
+    mj.add_argument("--sigma-t-free", type=_fraction, default=0.03,
+                    help="relative sigma of the free-layer thickness (assumed)")
     mj.add_argument("--plot", metavar="FILE.png",
                     help="P(cell ends in AP) per count for each design at 0 K and T (runs "
                     "the Monte Carlo at 0 K as well)")
-    mj.add_argument("--workers", type=_positive_int, default=None)
+    mj.add_argument("--workers", type=_positive_int, default=None,
+                    help="ngspice worker processes (default: all cores)")
     _scale_options(mj)
     mj.set_defaults(func=cmd_mc_majority)
 
@@ -1199,23 +1340,26 @@ def build_parser() -> argparse.ArgumentParser:
                            "current step a threshold write needs. Default device: the "
                            "calibrated CORN buffer cell (--params for another).")
     common(mwin)
-    mwin.add_argument("--pulse-s", type=_positive_float, default=10e-9)
+    mwin.add_argument("--pulse-s", type=_positive_float, default=10e-9, help="pulse width (s)")
     mwin.add_argument("--runs", type=_positive_int, default=2000, help="runs per current")
-    mwin.add_argument("--seed", type=_seed, default=0)
-    mwin.add_argument("--p-low", type=_positive_float, default=0.01)
-    mwin.add_argument("--temperature-k", type=_positive_float, default=300.0)
-    mwin.add_argument("--workers", type=_positive_int, default=None)
+    mwin.add_argument("--seed", type=_seed, default=0, help="root seed of the thermal noise")
+    mwin.add_argument("--p-low", type=_positive_float, default=0.01,
+                    help="switching probability at the low end of the window (the high end "
+                    "is 1 - p_low)")
+    mwin.add_argument("--temperature-k", type=_positive_float, default=300.0,
+                    help="temperature (K)")
+    mwin.add_argument("--workers", type=_positive_int, default=None, help="threads")
     mwin.set_defaults(func=cmd_mc_window)
 
     mw = msub.add_parser("write", help="write error rate from the 300 K LLGS ensemble",
                          description="WER = 1 - P(switch) of one SHM pulse from the P state "
-                         "(criterion as 'spincim llg switch'), with a Clopper-Pearson 95 %% "
+                         "(criterion as 'spincim llg switch'), with a Clopper-Pearson 95 % "
                          "interval. --sweep maps WER over --currents x --pulses.")
     common(mw)
     mw.add_argument("--current-a", type=_positive_float, help="SHM current (A)")
     mw.add_argument("--pulse-s", type=_positive_float, help="pulse width (s)")
-    mw.add_argument("--runs", type=_positive_int, default=10000)
-    mw.add_argument("--seed", type=_seed, default=0)
+    mw.add_argument("--runs", type=_positive_int, default=10000, help="LLGS runs per point")
+    mw.add_argument("--seed", type=_seed, default=0, help="root seed of the thermal noise")
     mw.add_argument("--sweep", action="store_true", help="grid of --currents x --pulses")
     mw.add_argument("--currents", type=_float_list, help="comma list of currents (A)")
     mw.add_argument("--pulses", type=_float_list, help="comma list of pulse widths (s)")
@@ -1245,8 +1389,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "ARCH: imce, corn, imc-dpu or an architecture .toml file.")
     common(est, params=False)
     est.add_argument("--network", required=True, help="zoo name or layer file")
-    est.add_argument("--arch", required=True,
-                     help="shipped description (imce, corn, imc-dpu) or a .toml file")
+    est.add_argument("--arch", required=True, type=_arch_list, metavar="ARCH[,ARCH]",
+                     help="shipped description (imce, corn, imc-dpu) or a .toml file; "
+                     "several, comma-separated, to compare them (a warning when their LUTs "
+                     "are of different nodes)")
+    est.help_note = _estimate_support_note
     est.add_argument("--bits", default=None,
                      help="W:I of the quantized layers, e.g. 1:2 (default: the description's)")
     est.add_argument("--lut", metavar="FILE.h5", default=None,

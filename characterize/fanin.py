@@ -52,25 +52,25 @@ def sweep(base: sm.SenseSetup, *, max_fan_in: int, trials: int, seed: int,
     return out
 
 
-def plot(result: dict, path: str) -> None:
-    """PNG of worst-case and mean - 3 sigma margins of AND and OR against fan-in."""
-    import matplotlib
+def plot(result: dict, path: str):
+    """Worst-trial and mean - 3 sigma margins of AND and OR against fan-in (shared style,
+    :mod:`spincim.figures`; PNG, PDF or SVG). Returns the axes."""
+    from .. import figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    fig, grid = figures.new_figure(1, 1, width_in=6.4, panel_height_in=4.0)
+    ax = grid[0][0]
     ks = result["fan_in"]
-    for op, color in (("and", "C0"), ("or", "C3")):
-        ax.plot(ks, [m * 1e3 for m in result[op]["margin_v"]], "o-", color=color,
-                label=f"{op.upper()} worst trial")
-        ax.plot(ks, [m * 1e3 for m in result[op]["margin_3sigma_v"]], "s--", color=color,
-                label=f"{op.upper()} mean - 3 sigma")
-    ax.axhline(0.0, color="k", lw=0.8)
-    ax.set_xlabel("fan-in (cells sensed at once)")
-    ax.set_ylabel("sense margin (mV)")
+    for j, op in enumerate(("and", "or")):
+        colour = figures.PALETTE[2 * j]
+        ax.plot(ks, [m * 1e3 for m in result[op]["margin_v"]], "o-", color=colour,
+                label=f"{op.upper()}: worst trial")
+        ax.plot(ks, [m * 1e3 for m in result[op]["margin_3sigma_v"]], "s--", color=colour,
+                label=f"{op.upper()}: mean - 3 σ")
+    ax.axhline(0.0, color="black", lw=0.8)
+    ax.set_xlabel(figures.axis_label("Fan-in (cells sensed at once)", "1"))
+    ax.set_ylabel(figures.axis_label("Sense margin", "mV"))
     ax.set_xticks(ks)
-    ax.set_title(f"{result['trials']} trials per fan-in")
-    ax.legend(fontsize=8)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    ax.set_title(f"{result['trials']} trials per fan-in", fontsize=9)
+    ax.legend()
+    figures.save(fig, path)
+    return ax

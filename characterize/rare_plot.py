@@ -9,66 +9,65 @@ import numpy as np
 __all__ = ["plot_wer_curves", "plot_wer_contour", "plot_sweep"]
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def plot_wer_curves(result: dict, path: str, *, floor: float | None = None) -> None:
+def plot_wer_curves(result: dict, path: str, *, floor: float | None = None):
     """WER against pulse width, one curve per current, log scale, 95 % intervals as
-    error bars; ``floor`` (e.g. the WER target) fixes the lower end of the axis."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
-    pulses_ns = np.array(result["pulses_s"]) * 1e9
+    error bars; ``floor`` (e.g. the WER target) fixes the lower end of the axis. Shared
+    style (:mod:`spincim.figures`); returns the axes."""
+    from .. import figures
+
+    fig, grid = figures.new_figure(1, 1, width_in=6.4, panel_height_in=4.4)
+    ax = grid[0][0]
+    pulses_s = np.array(result["pulses_s"], dtype=float)
+    t_factor, t_unit = figures.si_scale(pulses_s, "s")
     lowest = []
     for i, current in enumerate(result["currents_a"]):
         wer = np.array(result["wer"][i], dtype=float)
         ci = np.array(result["wer_ci95"][i], dtype=float)
         shown = wer > 0
-        lo = np.clip(wer - ci[:, 0], 0.0, None)
-        hi = np.clip(ci[:, 1] - wer, 0.0, None)
-        ax.errorbar(pulses_ns[shown], wer[shown], yerr=[lo[shown], hi[shown]], fmt="o-",
-                    ms=4, capsize=3, label=f"{current * 1e6:.0f} uA")
+        ax.errorbar(pulses_s[shown] * t_factor, wer[shown],
+                    yerr=figures.error_bars(wer[shown], ci[shown].tolist()),
+                    fmt=figures.MARKERS[i % len(figures.MARKERS)] + "-", ms=4, capsize=3,
+                    color=figures.PALETTE[i % len(figures.PALETTE)],
+                    label=f"{figures.format_si(current, 'A')} (95 % interval)")
         lowest += list(ci[shown, 0][ci[shown, 0] > 0])
     ax.set_yscale("log")
     if floor is not None:
-        ax.axhline(floor, color="grey", lw=0.8, ls=":")
+        ax.axhline(floor, color="grey", lw=0.8, ls=":", label="Target write error rate")
         bottom = min([floor] + lowest) / 3
         ax.set_ylim(bottom=bottom)
-    ax.set_xlabel("pulse width (ns)")
-    ax.set_ylabel("write error rate (P -> AP)")
+    ax.set_xlabel(figures.axis_label("Pulse width", t_unit))
+    ax.set_ylabel(figures.axis_label("Write error rate (P to AP)", "1"))
     ax.set_title(f"{result.get('temperature_k', 300):.0f} K, {result['method']} "
                  f"(bars: 95 % interval)", fontsize=9)
-    ax.grid(True, which="both", lw=0.3, alpha=0.5)
-    ax.legend(fontsize=8)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    ax.legend(title="Write current")
+    figures.save(fig, path)
+    return ax
 
 
 def plot_wer_contour(result: dict, path: str) -> None:
-    """Contours of log10(WER) over pulse width x current."""
-    plt = _pyplot()
-    pulses_ns = np.array(result["pulses_s"]) * 1e9
-    currents_ua = np.array(result["currents_a"]) * 1e6
+    """Contours of log10(WER) over pulse width x current (shared style)."""
+    from .. import figures
+
+    fig, grid = figures.new_figure(1, 1, width_in=6.4, panel_height_in=4.4)
+    ax = grid[0][0]
+    t_factor, t_unit = figures.si_scale(result["pulses_s"], "s")
+    i_factor, i_unit = figures.si_scale(result["currents_a"], "A")
+    pulses = np.array(result["pulses_s"]) * t_factor
+    currents = np.array(result["currents_a"]) * i_factor
     wer = np.array(result["wer"], dtype=float)
     log_wer = np.log10(np.where(wer > 0, wer, np.nan))
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
     finite = log_wer[np.isfinite(log_wer)]
     levels = np.arange(np.floor(finite.min()), np.ceil(finite.max()) + 1) if finite.size else 10
-    cs = ax.contourf(pulses_ns, currents_ua, log_wer, levels=levels, cmap="viridis")
-    lines = ax.contour(pulses_ns, currents_ua, log_wer, levels=levels, colors="white",
+    cs = ax.contourf(pulses, currents, log_wer, levels=levels, cmap="viridis")
+    lines = ax.contour(pulses, currents, log_wer, levels=levels, colors="white",
                        linewidths=0.6)
     ax.clabel(lines, fmt=lambda v: f"1e{v:.0f}", fontsize=7)
-    ax.plot(*np.meshgrid(pulses_ns, currents_ua), "k.", ms=2)
-    fig.colorbar(cs, ax=ax, label="log10 WER")
-    ax.set_xlabel("pulse width (ns)")
-    ax.set_ylabel("SHM current (uA)")
-    ax.set_title(f"write error rate, {result.get('temperature_k', 300):.0f} K", fontsize=9)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    ax.plot(*np.meshgrid(pulses, currents), "k.", ms=2)
+    fig.colorbar(cs, ax=ax, label="Write error rate (decades, log10)")
+    ax.set_xlabel(figures.axis_label("Pulse width", t_unit))
+    ax.set_ylabel(figures.axis_label("Spin-Hall write current", i_unit))
+    ax.set_title(f"Write error rate, {result.get('temperature_k', 300):.0f} K", fontsize=9)
+    figures.save(fig, path)
 
 
 def plot_sweep(result: dict, path: str, *, floor: float | None = None) -> list[str]:

@@ -67,9 +67,16 @@ class SenseSetup:
     sigma_tmr: float = SIGMA_TMR
     vth_mismatch: bool = False
     w_read_mult: float | None = None  # read NMOS width / l_min; None: the technology's
+    #: ops the run decides: the one-cell patterns and memory reference are simulated only
+    #: with "read", the K-cell patterns and AND/OR references only with and/or/xnor
+    ops: tuple[str, ...] = OPS
 
     def __post_init__(self) -> None:
         technology(self.tech_name)
+        if not isinstance(self.ops, tuple) or not self.ops \
+                or any(op not in OPS for op in self.ops):
+            raise ParameterError("ops", f"must be a non-empty tuple of {', '.join(OPS)}, "
+                                 f"got {self.ops!r}"[:200])
         if not (math.isfinite(self.i_read_a) and 0 < self.i_read_a < 1e-3):
             raise ParameterError("i_read_a", f"must be in (0, 1 mA), got {self.i_read_a!r}")
         if isinstance(self.fan_in, bool) or not isinstance(self.fan_in, int) \
@@ -92,7 +99,9 @@ class SenseSetup:
     def configurations(self) -> list[tuple[bool, ...]]:
         """Stored patterns simulated per trial: P, AP, then the 2^K K-cell patterns."""
         k = self.fan_in
-        return [(False,), (True,), *itertools.product((False, True), repeat=k)]
+        single = [(False,), (True,)] if "read" in self.ops else []
+        logic = any(op != "read" for op in self.ops)
+        return [*single, *(itertools.product((False, True), repeat=k) if logic else ())]
 
 
 def reference_resistances(setup: SenseSetup) -> dict[str, float]:
@@ -108,8 +117,8 @@ def reference_resistances(setup: SenseSetup) -> dict[str, float]:
     def par(n_ap: int) -> float:
         return 1.0 / (n_ap / r_ap + (k - n_ap) / r_p)
 
-    refs = {"read": 0.5 * (r_p + r_ap)}
-    if k >= 2:
+    refs = {"read": 0.5 * (r_p + r_ap)} if "read" in setup.ops else {}
+    if k >= 2 and any(op != "read" for op in setup.ops):
         refs["and"] = 0.5 * (par(k) + par(k - 1))
         refs["or"] = 0.5 * (par(0) + par(1))
     return refs
@@ -553,6 +562,9 @@ def summarize(setup: SenseSetup, result: dict[str, np.ndarray], ops=OPS, k_sigma
                               "or non-convergence): no statistics")
     summary = {}
     for op in ops:
+        if op not in setup.ops:
+            raise ParameterError("ops", f"{op} was not simulated (setup.ops: "
+                                 f"{', '.join(setup.ops)})")
         if op != "read" and setup.fan_in < 2:
             raise ParameterError("ops", f"{op} needs fan-in >= 2")
         if op == "xnor" and setup.fan_in != 2:
@@ -580,8 +592,32 @@ def summarize(setup: SenseSetup, result: dict[str, np.ndarray], ops=OPS, k_sigma
             else float(np.nanmean(refs[op])),
             "margin_v": worst, f"margin_mean_minus_{k_sigma:g}sigma_v": low,
             "failures": failures, "failure_rate": failures / n_decisions,
+            "decisions": n_decisions,
+            "failure_rate_ci95": list(failure_rate_ci95(failures, n_decisions)),
             "states": states_out}
     return summary
+
+
+def failure_rate_ci95(failures: int, decisions: int) -> tuple[float, float]:
+    """Clopper-Pearson 95 % interval of a failure rate (exact binomial).
+
+    With no failure seen the upper end is 1 - 0.025^(1/n) (about 3.7/n), the bound a
+    run without failures supports.
+
+    Examples
+    --------
+    >>> lo, hi = failure_rate_ci95(0, 1000)
+    >>> lo, round(hi, 6)
+    (0.0, 0.003682)
+    """
+    from scipy.stats import beta
+
+    if decisions < 1:
+        return (math.nan, math.nan)
+    lo = 0.0 if failures == 0 else float(beta.ppf(0.025, failures, decisions - failures + 1))
+    hi = 1.0 if failures == decisions else float(beta.ppf(0.975, failures + 1,
+                                                          decisions - failures))
+    return lo, hi
 
 
 def run(setup: SenseSetup, *, trials: int, seed: int, ops=OPS, workers: int = 1,

@@ -35,8 +35,8 @@ def plot_sense(setup: SenseSetup, volts: dict[str, np.ndarray], path: str):
                         color=figures.PALETTE[k % len(figures.PALETTE)],
                         label=f"stored {label}")
                 k += 1
-            ops = ("read",) if single else tuple(op for op in ("and", "or")
-                                                 if op in reference_resistances(setup))
+            ops = tuple(op for op in (("read",) if single else ("and", "or"))
+                        if op in reference_resistances(setup))
             for op, style in zip(ops, ("-", "--")):
                 ref = float(np.nanmean(volts[f"ref{op}"])) * 1e3
                 ax.axvline(ref, color="k", linestyle=style,

@@ -113,31 +113,48 @@ def wer_sweep(device: SotDevice, *, currents_a, pulses_s, runs: int, seed: int,
             "points": grid}
 
 
-def plot_wer(result: dict, path: str) -> None:
-    """WER against pulse width, one curve per current, log scale (zero WER at its bound)."""
-    import matplotlib
+def plot_wer(result: dict, path: str):
+    """WER against pulse width, one curve per current, 95 % intervals as error bars.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    A point without an error seen is drawn as an open triangle at its 95 % upper bound.
+    Shared style (:mod:`spincim.figures`); the WER axis is logarithmic when the values
+    and bounds span more than :data:`spincim.figures.LOG_SPAN`. Returns the axes (the
+    figure itself is closed once written).
+    """
+    from .. import figures
 
-    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
-    pulses_ns = np.array(result["pulses_s"]) * 1e9
-    floor = 1.0 / result["runs"]
+    fig, grid = figures.new_figure(1, 1, width_in=6.4, panel_height_in=4.2)
+    ax = grid[0][0]
+    pulses_s = np.array(result["pulses_s"], dtype=float)
+    t_factor, t_unit = figures.si_scale(pulses_s, "s")
+    shown_values = []
     for i, current in enumerate(result["currents_a"]):
+        colour = figures.PALETTE[i % len(figures.PALETTE)]
+        marker = figures.MARKERS[i % len(figures.MARKERS)]
         wer = np.array(result["wer"][i], dtype=float)
-        hi = np.array([ci[1] for ci in result["wer_ci95"][i]])
-        shown = np.where(wer > 0, wer, np.nan)
-        line, = ax.semilogy(pulses_ns, shown, "o-", label=f"{current * 1e6:.0f} uA")
-        zero = wer == 0
-        if zero.any():  # no error seen: plot the 95 % upper bound as an open marker
-            ax.semilogy(pulses_ns[zero], hi[zero], "v", mfc="none", color=line.get_color())
-    ax.axhline(floor, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("pulse width (ns)")
-    ax.set_ylabel("write error rate")
-    ax.set_title(f"{result['runs']} runs per point, 300 K (open: 95 % upper bound)")
-    ax.legend(fontsize=8)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+        ci = [list(c) for c in result["wer_ci95"][i]]
+        seen = wer > 0
+        label = f"{figures.format_si(current, 'A')} (95 % interval)"
+        if seen.any():
+            ax.errorbar(pulses_s[seen] * t_factor, wer[seen],
+                        yerr=figures.error_bars(wer[seen], [c for c, s in zip(ci, seen) if s]),
+                        fmt=marker + "-", color=colour, ms=4, capsize=3, label=label)
+            label = None
+        zero = ~seen
+        if zero.any():  # no error seen: the 95 % upper bound as an open marker
+            hi = np.array([c[1] for c, z in zip(ci, zero) if z], dtype=float)
+            ax.plot(pulses_s[zero] * t_factor, hi, "v", mfc="none", color=colour, ms=6,
+                    label=label)
+            shown_values += list(hi)
+        shown_values += list(wer[seen]) + [c[0] for c, s in zip(ci, seen) if s]
+    figures.use_log_if_wide(ax, shown_values, "y")
+    ax.set_xlabel(figures.axis_label("Pulse width", t_unit))
+    ax.set_ylabel(figures.axis_label("Write error rate (P to AP)", "1"))
+    ax.set_title(f"{result['runs']} runs per point, {result.get('temperature_k', 300):g} K "
+                 f"(open triangle: 95 % upper bound, no error seen)", fontsize=9)
+    ax.legend(title="Write current")
+    figures.save(fig, path)
+    return ax
 
 
 def switching_window(device: SotDevice, *, pulse_s: float, runs: int, seed: int,

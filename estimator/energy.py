@@ -306,6 +306,8 @@ class Estimate:
     lut_sha256: str
     architecture: Architecture
     cell_area_m2: float = 0.0
+    #: the LUT's technology (its node), e.g. ``ptm_45nm``
+    lut_technology: str = ""
 
     @property
     def energy_per_image_j(self) -> float:
@@ -366,7 +368,10 @@ class Estimate:
                                                              default=1),
                          "dpu_lanes": a.dpu.lanes},
             "architecture": describe(a),
-            "lut": {"path": self.lut_path, "sha256": self.lut_sha256},
+            "lut": {"path": self.lut_path, "sha256": self.lut_sha256,
+                    "technology": self.lut_technology},
+            "host_energy_share": self.energy_by_category()["host"] / e if e > 0 else 0.0,
+            "host_latency_share": self.host_latency_s / t if t > 0 else 0.0,
         }
 
 
@@ -571,4 +576,4 @@ def estimate(network, arch, *, bits=None, lut_path=None, lut=None, overrides=Non
     cell = _area(pricer.lut, _CELL[arch.dataflow])
     return Estimate(net.name, arch.name, arch.bits_label, tuple(layers),
                     _areas(pricer.lut, arch, mapping, net), weights * u.write_e(),
-                    pricer.path, pricer.sha256, arch, cell)
+                    pricer.path, pricer.sha256, arch, cell, pricer.lut.technology)

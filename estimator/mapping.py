@@ -72,8 +72,8 @@ from spincim.errors import ParameterError
 from spincim.estimator.arch import Architecture, get_arch
 from spincim.estimator.networks import Conv, Network, Pool, get_network
 
-__all__ = ["Phase", "LayerOps", "Mapping", "Placement", "majority_tree", "buffer_row_writes",
-           "place", "map_network", "IMCE_CONFIGS", "MAJORITY_FANIN"]
+__all__ = ["supported_networks", "Phase", "LayerOps", "Mapping", "Placement", "majority_tree",
+           "buffer_row_writes", "place", "map_network", "IMCE_CONFIGS", "MAJORITY_FANIN"]
 
 MAJORITY_FANIN = 9                                     # CORN III-B: nine-NMOS write driver
 IMCE_CONFIGS = ((1, 1), (1, 2), (1, 3), (1, 4), (2, 2))   # IMCE V-A, W:I
@@ -571,3 +571,22 @@ def map_network(network, arch) -> Mapping:
     rows = _MAPPERS[arch.dataflow](net, arch)
     return Mapping(arch.name, net.name, {"dataflow": arch.dataflow, "bits": arch.bits_label},
                    tuple(rows))
+
+
+def supported_networks(arch) -> dict[str, str | None]:
+    """Which shipped networks map onto ``arch`` (a shipped name, .toml file or description).
+
+    ``{network: None}`` when it maps, else ``{network: reason}`` (the mapping's own error,
+    e.g. a pooling window the architecture cannot hold). No LUT is read.
+    """
+    from spincim.estimator.networks import NETWORKS
+
+    description = get_arch(arch)
+    out: dict[str, str | None] = {}
+    for name in NETWORKS:
+        try:
+            map_network(get_network(name), description)
+            out[name] = None
+        except ParameterError as exc:
+            out[name] = str(exc)
+    return out

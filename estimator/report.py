@@ -20,9 +20,9 @@ from spincim.estimator.arch import get_arch
 from spincim.estimator.mapping import IMCE_CONFIGS
 from spincim.estimator.networks import NETWORKS
 
-__all__ = ["layer_rows", "plot_estimate", "plot_imce_fig9", "plot_pareto", "paper_report",
-           "paper_comparison", "corn_table1_consistency", "Cause", "Row", "IMCE_TABLE2",
-           "CORN_TABLE1", "RATIO_BAND"]
+__all__ = ["CATEGORY_WORDS", "layer_rows", "plot_estimate", "plot_imce_fig9", "plot_pareto",
+           "paper_report", "paper_comparison", "corn_table1_consistency", "Cause", "Row",
+           "IMCE_TABLE2", "CORN_TABLE1", "RATIO_BAND"]
 
 #: IMCE Table II, row "BCNN-SOT-MRAM": energy (uJ/img) and area (mm^2) per data set
 IMCE_TABLE2 = {"alexnet": (785.25, 2.12), "svhn": (135.26, 0.01), "mnist": (0.92, 0.009)}
@@ -54,101 +54,146 @@ def layer_rows(est: Estimate) -> list[tuple]:
 
 
 # ----------------------------------------------------------------------------- plots
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+#: The energy categories in words (figures, tables).
+CATEGORY_WORDS = {"write_read": "Write and read", "and_xnor": "AND / XNOR in the array",
+                  "bitcount_popcount": "Bit count (popcount)", "add": "Addition",
+                  "majority_write": "Majority write", "dpu": "Digital processing unit",
+                  "host": "Host processor"}
 
 
-def _stacked(ax, names, parts: dict, scale: float, ylabel: str) -> None:
-    bottom = [0.0] * len(names)
-    for cat, values in parts.items():
-        if not any(values):
-            continue
-        scaled = [v * scale for v in values]
-        ax.bar(names, scaled, bottom=bottom, label=cat)
-        bottom = [b + v for b, v in zip(bottom, scaled)]
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7)
+def plot_estimate(est: Estimate, path) -> dict:
+    """IMCE Fig. 9-style figure of one estimate in the shared style (:mod:`spincim.figures`).
 
+    (a) logic operations per layer; (b) energy per image of every category, each its own
+    bar with its value (a category that costs nothing is named as such); (c) energy per
+    layer and category, grouped bars. Each axis is logarithmic when its values span more
+    than :data:`spincim.figures.LOG_SPAN`, so a small category stays readable beside a
+    large one. Returns ``{"log": {"ops": .., "categories": .., "layers": ..}, "axes": [a, b,
+    c]}`` (the figure itself is closed once written).
+    """
+    from spincim import figures
 
-def plot_estimate(est: Estimate, path) -> None:
-    """IMCE Fig. 9-style figure of one estimate: (a) logic-op count per layer, (b) energy
-    per layer by category."""
-    plt = _pyplot()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     main = "and2" if est.architecture.dataflow == "imce" else "xnor2"
     names = [l.name for l in est.layers]
-    a.bar(names, [l.ops.get(main, 0) for l in est.layers])
-    a.set_yscale("log")
-    a.set_ylabel(f"{main} operations per image")
-    a.set_title(f"(a) {est.network} on {est.arch} ({est.bits})")
-    parts = {c: [l.energy_by_category[c] for l in est.layers] for c in CATEGORIES}
-    _stacked(b, names, parts, 1e6, "energy per image (uJ)")
-    b.set_title(f"(b) energy {est.energy_per_image_j * 1e6:.3g} uJ/img, "
-                f"latency {est.latency_per_image_s * 1e3:.3g} ms")
-    for ax in (a, b):
-        ax.tick_params(axis="x", rotation=60, labelsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    fig, grid = figures.new_figure(3, 1, width_in=9.0, panel_height_in=3.0)
+    a, b, c = grid[0][0], grid[1][0], grid[2][0]
+    counts = [l.ops.get(main, 0) for l in est.layers]
+    a.bar(names, counts, color=figures.PALETTE[0])
+    log = {"ops": figures.use_log_if_wide(a, counts, "y")}
+    a.set_ylabel(figures.axis_label(f"{main.rstrip('2').upper()} operations per image", "1"))
+    a.set_title(f"(a) {est.network} on {est.arch} (W:I {est.bits})", fontsize=9)
+    totals = est.energy_by_category()
+    factor, unit = figures.si_scale(list(totals.values()), "J")
+    cats = list(CATEGORIES)
+    values = [totals[k] * factor for k in cats]
+    b.barh(range(len(cats)), values, color=[figures.PALETTE[k % len(figures.PALETTE)]
+                                            for k in range(len(cats))])
+    log["categories"] = figures.use_log_if_wide(b, values, "x")
+    for k, v in enumerate(values):
+        if v > 0:
+            b.text(v, k, f" {v:.3g} {unit}", va="center", fontsize=7)
+        else:                                  # nothing to draw: say so at the axis
+            b.text(0.01, k, "none in this architecture", va="center", fontsize=7,
+                   transform=b.get_yaxis_transform())
+    b.set_yticks(range(len(cats)), [CATEGORY_WORDS.get(k, k) for k in cats], fontsize=8)
+    b.invert_yaxis()
+    b.set_xlabel(figures.axis_label("Energy per image", unit))
+    b.set_title(f"(b) energy {figures.format_si(est.energy_per_image_j, 'J')} per image, "
+                f"latency {figures.format_si(est.latency_per_image_s, 's')}", fontsize=9)
+    used = [k for k in cats if totals[k] > 0]
+    width = 0.8 / max(len(used), 1)
+    per_layer = []
+    for j, k in enumerate(used):
+        ys = [l.energy_by_category.get(k, 0.0) * factor for l in est.layers]
+        per_layer += ys
+        c.bar([i - 0.4 + width * (j + 0.5) for i in range(len(names))], ys, width,
+              color=figures.PALETTE[cats.index(k) % len(figures.PALETTE)],
+              label=CATEGORY_WORDS.get(k, k))
+    log["layers"] = figures.use_log_if_wide(c, per_layer, "y")
+    c.set_xticks(range(len(names)), names)
+    c.set_ylabel(figures.axis_label("Energy per image", unit))
+    c.set_xlabel("Layer")
+    c.set_title("(c) energy per layer by category", fontsize=9)
+    c.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    for ax in (a, c):
+        ax.tick_params(axis="x", rotation=45, labelsize=7)
+    figures.save(fig, path)
+    return {"log": log, "axes": [a, b, c]}
 
 
-def plot_imce_fig9(estimates: dict, path) -> None:
-    """IMCE Fig. 9: (a) ANDs per layer per W:I, (b) energy by category per W:I."""
-    plt = _pyplot()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+def plot_imce_fig9(estimates: dict, path):
+    """IMCE Fig. 9 in the shared style: (a) ANDs per layer per W:I, (b) energy per image
+    of each category per W:I as grouped bars (log axis past a factor of 100, so every
+    category stays readable). Returns the axes (a, b)."""
+    from spincim import figures
+
+    fig, grid = figures.new_figure(1, 2, width_in=11.0, panel_height_in=4.0)
+    a, b = grid[0]
     first = next(iter(estimates.values()))
     layers = [l.name for l in first.layers if l.ops.get("and2")]
     width = 0.8 / len(estimates)
     for k, (bits, est) in enumerate(estimates.items()):
         by_name = {x.name: x for x in est.layers}
         counts = [by_name[n].ops["and2"] for n in layers]
-        a.bar([j + k * width for j in range(len(layers))], counts, width, label=bits)
+        a.bar([j + k * width for j in range(len(layers))], counts, width, label=bits,
+              color=figures.PALETTE[k % len(figures.PALETTE)])
     a.set_xticks([j + 0.4 - width / 2 for j in range(len(layers))], layers)
-    a.set_ylabel("AND operations per image")
+    a.set_ylabel(figures.axis_label("AND operations per image", "1"))
     a.set_yscale("log")
-    a.legend(fontsize=7, title="W:I")
-    a.set_title("(a) ANDs per layer (SVHN)")
+    a.legend(title="W:I")
+    a.set_title("(a) ANDs per layer (SVHN)", fontsize=9)
     cats = ("write_read", "and_xnor", "bitcount_popcount", "add")
-    parts = {c: [est.energy_by_category()[c] for est in estimates.values()] for c in cats}
-    _stacked(b, list(estimates), parts, 1e6, "energy per image (uJ)")
-    b.set_title("(b) energy by operation")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    totals = {bits: est.energy_by_category() for bits, est in estimates.items()}
+    factor, unit = figures.si_scale([t[c] for t in totals.values() for c in cats], "J")
+    width = 0.8 / len(cats)
+    values = []
+    for j, c in enumerate(cats):
+        ys = [t[c] * factor for t in totals.values()]
+        values += ys
+        b.bar([i - 0.4 + width * (j + 0.5) for i in range(len(totals))], ys, width,
+              color=figures.PALETTE[j % len(figures.PALETTE)], label=CATEGORY_WORDS[c])
+    figures.use_log_if_wide(b, values, "y")
+    b.set_xticks(range(len(totals)), list(totals))
+    b.set_xlabel("Weight : input bits (W:I)")
+    b.set_ylabel(figures.axis_label("Energy per image", unit))
+    b.set_title("(b) energy by operation", fontsize=9)
+    b.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    figures.save(fig, path)
+    return a, b
 
 
-def plot_pareto(res, path) -> None:
-    """Energy vs latency of every feasible sweep point, area as marker size, the Pareto
-    front marked and joined."""
-    plt = _pyplot()
+def plot_pareto(res, path):
+    """Energy against latency of every feasible sweep point, chip area as the marker size,
+    the Pareto front marked and joined (shared style, :mod:`spincim.figures`; each axis
+    logarithmic past a factor of 100). Returns the axes."""
+    from spincim import figures
+
     pts = [p for p in res.points if p.ok]
     front = [res.points[k] for k in res.pareto]
     a_max = max(p.area_m2 for p in pts)
     size = [20 + 280 * p.area_m2 / a_max for p in pts]
-    fig, ax = plt.subplots(figsize=(7, 5))
-    ax.scatter([p.latency_s * 1e3 for p in pts], [p.energy_j * 1e6 for p in pts], s=size,
-               alpha=0.35, label="design points (marker area ~ chip area)")
+    t_f, t_unit = figures.si_scale([p.latency_s for p in pts], "s")
+    e_f, e_unit = figures.si_scale([p.energy_j for p in pts], "J")
+    fig, grid = figures.new_figure(1, 1, width_in=7.0, panel_height_in=5.0)
+    ax = grid[0][0]
+    ax.scatter([p.latency_s * t_f for p in pts], [p.energy_j * e_f for p in pts], s=size,
+               alpha=0.35, color=figures.PALETTE[0],
+               label="Design points (marker area ~ chip area)")
     fr = sorted(front, key=lambda p: p.latency_s)
-    ax.plot([p.latency_s * 1e3 for p in fr], [p.energy_j * 1e6 for p in fr], "r-o",
-            ms=4, label=f"Pareto front ({len(fr)} points)")
+    ax.plot([p.latency_s * t_f for p in fr], [p.energy_j * e_f for p in fr], "-o",
+            color=figures.PALETTE[3], ms=4, label=f"Pareto front ({len(fr)} points)")
     for p in fr[:12]:
         ax.annotate(", ".join(f"{k.split('.')[-1]}={v}" for k, v in p.params.items()),
-                    (p.latency_s * 1e3, p.energy_j * 1e6), fontsize=6)
-    for values, setter in (([p.latency_s for p in pts], ax.set_xscale),
-                           ([p.energy_j for p in pts], ax.set_yscale)):
-        if max(values) > 20 * min(values):
-            setter("log")
-    ax.set_xlabel("latency per image (ms)")
-    ax.set_ylabel("energy per image (uJ)")
-    ax.set_title(f"{res.network} on {res.arch}: {len(res.points)} points "
-                 f"(largest area {a_max * 1e6:.3g} mm^2)")
+                    (p.latency_s * t_f, p.energy_j * e_f), fontsize=6)
+    figures.use_log_if_wide(ax, [p.latency_s for p in pts], "x")
+    figures.use_log_if_wide(ax, [p.energy_j for p in pts], "y")
+    ax.set_xlabel(figures.axis_label("Latency per image", t_unit))
+    ax.set_ylabel(figures.axis_label("Energy per image", e_unit))
+    ax.set_title(f"{res.network} on {res.arch}: {len(res.points)} points (largest area "
+                 f"{a_max * 1e6:.3g} mm²)", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    figures.save(fig, path)
+    return ax
 
 
 # ----------------------------------------------------------------------------- comparison

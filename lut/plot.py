@@ -63,3 +63,60 @@ def plot_lut(lut: schema.Lut, path) -> dict:
     fig.suptitle(f"LUT {lut.technology}: every op against each axis (others nominal)")
     figures.save(fig, path)
     return log
+
+
+def diff_rows(data: dict) -> list[tuple[str, dict]]:
+    """``[(op, {"energy_j": (max, median), "latency_s": (max, median)})]`` of a
+    :func:`spincim.lut.summary.diff` result: the ops compared on shared grid points (ops
+    with different axes or no shared point are left out)."""
+    rows = []
+    for op, d in data["ops"].items():
+        if "error" in d or any("max_rel" not in d.get(q, {}) for q, _, _ in _QUANTITIES):
+            continue
+        rows.append((op, {q: (d[q]["max_rel"], d[q]["median_rel"]) for q, _, _ in _QUANTITIES}))
+    return rows
+
+
+def plot_diff(data: dict, path, *, names: tuple[str, str] = ("A", "B")) -> dict:
+    """``lut diff --plot``: |relative difference| (B - A) / A of every shared op.
+
+    One panel for energy and one for latency; per op a bar for the largest and one for
+    the median difference over the grid points both LUTs have, in per cent. The axis is
+    logarithmic when the non-zero differences span more than
+    :data:`spincim.figures.LOG_SPAN`; an op whose tables are equal is labelled "equal".
+    Returns ``{quantity: log?}``.
+    """
+    import math
+
+    rows = diff_rows(data)
+    if not rows:
+        from ..errors import LutError
+        raise LutError(names[1], "no op of the two LUTs shares grid points: nothing to plot")
+    fig, grid = figures.new_figure(1, 2, width_in=10.0,
+                                   panel_height_in=max(3.0, 0.32 * len(rows) + 1.2))
+    log = {}
+    y = list(range(len(rows)))
+    for ax, (quantity, words, _) in zip(grid[0], _QUANTITIES):
+        top = [100.0 * r[quantity][0] for _, r in rows]
+        mid = [100.0 * r[quantity][1] for _, r in rows]
+        ax.barh([k - 0.2 for k in y], top, 0.4, color=figures.PALETTE[0],
+                label="Largest over shared points")
+        ax.barh([k + 0.2 for k in y], mid, 0.4, color=figures.PALETTE[1],
+                label="Median over shared points")
+        log[quantity] = figures.use_log_if_wide(ax, top + mid, "x")
+        for k, (a, b) in enumerate(zip(top, mid)):
+            if (a == 0 and b == 0) or not (math.isfinite(a) and math.isfinite(b)):
+                ax.text(0.01, k, "equal" if a == 0 else "not comparable",
+                        transform=ax.get_yaxis_transform(), va="center", fontsize=7)
+        ax.set_yticks(y, [op.replace("_", " ") for op, _ in rows], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel(figures.axis_label(f"{words}: |relative difference|", "%"))
+    grid[0][0].set_ylabel("Operation")
+    grid[0][1].legend(loc="lower right")
+    only = [f"only in {n}: {', '.join(data[k])}" for n, k in zip(names, ("only_in_a",
+                                                                       "only_in_b"))
+            if data.get(k)]
+    title = f"LUT {names[1]} against {names[0]}" + (f" ({'; '.join(only)})" if only else "")
+    fig.suptitle(title if len(title) <= 110 else title[:107] + "...", fontsize=9)
+    figures.save(fig, path)
+    return log

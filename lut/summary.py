@@ -101,26 +101,26 @@ def change(base: schema.Lut, new: schema.Lut) -> dict:
             "only_in_new": sorted(set(b) - set(a))}
 
 
-def plot_change(data: dict, path: str) -> None:
-    """Bar chart of :func:`change`: relative change of energy and latency per op."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def plot_change(data: dict, path: str):
+    """Bar chart of :func:`change`: relative change of energy and latency per op (shared
+    style, :mod:`spincim.figures`; PNG, PDF or SVG). Returns the axes."""
+    from .. import figures
 
     names = list(data["ops"])
     e = np.array([data["ops"][n]["energy_rel"] for n in names]) * 100
     t = np.array([data["ops"][n]["latency_rel"] for n in names]) * 100
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(names) + 2), 4.0))
-    ax.bar(x - 0.2, e, 0.4, label="energy", color="#0072B2")
-    ax.bar(x + 0.2, t, 0.4, label="latency", color="#E69F00")
+    fig, grid = figures.new_figure(1, 1, width_in=max(6.0, 0.5 * len(names) + 2),
+                                   panel_height_in=4.0)
+    ax = grid[0][0]
+    ax.bar(x - 0.2, e, 0.4, label="Energy per operation", color=figures.PALETTE[0])
+    ax.bar(x + 0.2, t, 0.4, label="Latency", color=figures.PALETTE[1])
     ax.axhline(0.0, color="black", linewidth=0.8)
-    ax.set_xticks(x, names, rotation=45, ha="right")
-    ax.set_ylabel("change against the base LUT (%)")
-    ax.legend(frameon=False)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    ax.set_xticks(x, [n.replace("_", " ") for n in names], rotation=45, ha="right")
+    ax.set_ylabel(figures.axis_label("Change against the base LUT", "%"))
+    ax.legend()
+    figures.save(fig, path)
+    return ax
 
 
 def to_csv(lut: schema.Lut) -> str:
