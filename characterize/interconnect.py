@@ -2,13 +2,14 @@
 
 Every energy and delay is an ngspice transient of a bench from
 :mod:`spincim.netlists.interconnect` at the technology's PTM card and its **global** wire
-R, C per metre (the technology file's ``[global_wires]``, sourced there). Energies are per
-bit transition (J), delays 50 %-to-50 % (s).
+R, C per metre (the technology file's ``[global_wires]``, sourced there; the same R and C
+at every temperature: copper's +0.4 %/K is not applied). Energies are per bit transition
+(J), delays 50 %-to-50 % (s).
 
-* **Repeater sizing** (:func:`size_repeaters`): at nominal VDD and 300 K a chain of
-  :data:`SIZING_STAGES` repeaters is simulated for every size ``h`` in
-  :data:`SIZING_H` and spacing in :data:`SIZING_SPACING_M`; the pair with the smallest
-  steady-state delay per metre (middle stages, real input slews) is kept. This is the
+* **Repeater sizing** (:func:`size_repeaters`): at nominal VDD and 300 K chains of
+  :data:`SIZING_STAGES` repeaters are simulated on a lattice of sizes ``h`` and spacings
+  (factors of 2 from :data:`SIZING_START`), descending to the pair with the smallest
+  steady-state delay per metre (middle stages, real input slews). This is the
   classic delay-optimal repeated wire (Bakoglu & Meindl, IEEE TED 32(5), 1985), found by
   simulation instead of the R0/C0 formula.
 * ``global_wire``: one bit over **1 mm** of that repeated wire: energy = VDD x the supply
@@ -47,13 +48,14 @@ from ..netlists import periphery as pn
 from .executor import executor_scope
 from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 
-__all__ = ["SIZING_H", "SIZING_SPACING_M", "SIZING_STAGES", "WIRE_STAGES", "LEAK_WINDOW_S",
-           "V_READ_V", "RepeaterDesign", "size_repeaters", "wire_measure",
+__all__ = ["SIZING_STAGES", "WIRE_STAGES", "LEAK_WINDOW_S",
+           "V_READ_V", "SIZING_START", "MAX_SIZING_ROUNDS", "RepeaterDesign", "size_repeaters", "wire_measure",
            "repeater_capacitance_f", "periphery_widths_m", "interconnect_ops"]
 
-#: repeater sizes tried (unit inverters) and spacings (m): full, quick
-SIZING_H = ((16.0, 32.0, 64.0, 128.0, 256.0), (32.0, 64.0, 128.0))
-SIZING_SPACING_M = ((0.125e-3, 0.25e-3, 0.5e-3, 1.0e-3), (0.25e-3, 0.5e-3))
+#: first point of the repeater sizing descent: (size in unit inverters, spacing in m)
+SIZING_START = (64.0, 0.25e-3)
+#: most descent rounds of the sizing
+MAX_SIZING_ROUNDS = 8
 #: stages of the sizing chain and of the characterized wire
 SIZING_STAGES = 4
 WIRE_STAGES = 4
@@ -132,18 +134,35 @@ def wire_measure(vec, vdd: float, tech: Technology, seg_m: float, n_stages: int)
 
 def size_repeaters(tech_name, *, quick: bool = False, executor=None,
                    checkpoint=None) -> RepeaterDesign:
-    """Delay-optimal repeater size and spacing by simulation (module docstring)."""
+    """Delay-optimal repeater size and spacing by simulation (module docstring).
+
+    A descent on the lattice h = SIZING_START[0] x 2^i, spacing = SIZING_START[1] x 2^j:
+    simulate the current point and its four neighbours (h and spacing halved and
+    doubled), move to the fastest, repeat until the current point is the fastest of its
+    neighbourhood (at most :data:`MAX_SIZING_ROUNDS` rounds). ``quick`` changes nothing
+    (a quick LUT shares the design, so its values equal the full LUT's at the nominal
+    corner)."""
     tech = _tech(tech_name)
-    grid = [(h, s) for h in SIZING_H[bool(quick)] for s in SIZING_SPACING_M[bool(quick)]]
-    benches = [ni.repeated_wire_bench(tech, tech.vdd_v, 300.0, h=h, seg_length_m=s,
-                                      n_stages=SIZING_STAGES) for h, s in grid]
-    vecs = _simulate(benches, executor, checkpoint, "repeater_sizing")
-    tried = []
-    for (h, s), vec in zip(grid, vecs):
-        m = wire_measure(vec, tech.vdd_v, tech, s, SIZING_STAGES)
-        tried.append((h, s, m["stage_delay_s"] / s))
-    h, s, d = min(tried, key=lambda x: x[2])
-    return RepeaterDesign(h=h, spacing_m=s, delay_per_m=d, tried=tuple(tried))
+    measured: dict = {}
+    best = SIZING_START
+    for round_ in range(MAX_SIZING_ROUNDS):
+        h0, s0 = best
+        around = [(h0, s0), (2 * h0, s0), (h0 / 2, s0), (h0, 2 * s0), (h0, s0 / 2)]
+        todo = [(h, s) for h, s in around if (h, s) not in measured
+                and 1.0 <= h <= 4096.0 and 1e-5 <= s <= 0.05]
+        benches = [ni.repeated_wire_bench(tech, tech.vdd_v, 300.0, h=h, seg_length_m=s,
+                                          n_stages=SIZING_STAGES) for h, s in todo]
+        vecs = _simulate(benches, executor, checkpoint, f"repeater_sizing_{round_}")
+        for (h, s), vec in zip(todo, vecs):
+            m = wire_measure(vec, tech.vdd_v, tech, s, SIZING_STAGES)
+            measured[(h, s)] = m["stage_delay_s"] / s
+        nxt = min((p for p in around if p in measured), key=measured.get)
+        if nxt == best:
+            break
+        best = nxt
+    tried = tuple((h_, s_, d_) for (h_, s_), d_ in sorted(measured.items()))
+    return RepeaterDesign(h=best[0], spacing_m=best[1], delay_per_m=measured[best],
+                          tried=tried)
 
 
 def repeater_capacitance_f(tech_name, h: float, *, vdd_v: float | None = None,
@@ -249,9 +268,8 @@ def interconnect_ops(tech_name, *, quick: bool = False, vdd_values=None,
     wire = (f"global wire {tech.global_wire_r_ohm_per_m:.3g} Ohm/m, "
             f"{tech.global_wire_c_f_per_m:.3g} F/m ({tech.global_wire_source or 'unsourced'})")
     rep = (f"repeaters h = {h:g} unit inverters (Wn {2 * h:g}, Wp {4 * h:g} l_min) every "
-           f"{s * 1e3:g} mm, delay-optimal of a SPICE sweep (h in "
-           f"{list(SIZING_H[bool(quick)])}, spacing in "
-           f"{[x * 1e3 for x in SIZING_SPACING_M[bool(quick)]]} mm): "
+           f"{s * 1e3:g} mm, delay-optimal on a factor-2 lattice by SPICE descent "
+           f"({len(design.tried)} points tried, in the provenance): "
            f"{design.delay_per_m * 1e-3 * 1e12:.1f} ps/mm")
     calib = {"repeater_h": h, "repeater_spacing_m": s,
              "repeater_delay_per_m_s": design.delay_per_m,
