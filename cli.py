@@ -906,8 +906,8 @@ def cmd_lut_diff(args) -> int:
 
 
 def cmd_lut_export(args) -> int:
-    from .lut import io, nvsim, summary
-    lut = io.read_lut(args.lut)
+    from .lut import nvsim, summary
+    lut = nvsim.lut_for_export(args.lut, args.tech)
     text = summary.to_csv(lut) if args.format == "table" else nvsim.to_cell_text(lut)
     with open(args.out, "w", encoding="ascii") as fh:
         fh.write(text)
@@ -1212,7 +1212,14 @@ def build_parser() -> argparse.ArgumentParser:
     ld.set_defaults(func=cmd_lut_diff)
     le = lsub2.add_parser("export", help="component table (CSV) or NVSim .cell file")
     common(le, params=False)
+<<<<<<< HEAD
     le.add_argument("--lut", required=True, metavar="FILE.h5", help="LUT file (HDF5) to export")
+=======
+    le.add_argument("--lut", metavar="FILE.h5", help="LUT to export (default: the shipped "
+                    "LUT of --tech)")
+    le.add_argument("--tech", choices=("45nm", "22nm"), default="45nm",
+                    help="node whose shipped LUT is exported without --lut")
+>>>>>>> bank17
     le.add_argument("--format", choices=("table", "nvsim"), default="table",
                     help="table: component,action,energy_j,latency_s,area_m2 CSV; "
                     "nvsim: the SOT cell as an NVSim MRAM .cell file")

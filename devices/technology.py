@@ -16,6 +16,10 @@ A technology is a small TOML file (template: ``devices/technologies/ptm45hp.toml
     r_ohm_per_m = 4.0e6
     c_f_per_m = 0.2e-9
     source = "where the wire numbers come from"
+    [global_wires]           # optional: repeated global wires (lut op global_wire)
+    r_ohm_per_m = 2.72e5
+    c_f_per_m = 2.96e-10
+    source = "where the global wire numbers come from"
     [sizing]
     read_w_mult = 3.0        # cell access transistors, in units of l_min
     write_w_mult = 4.0
@@ -70,6 +74,12 @@ class Technology:
     wire_c_f_per_m: float = field(metadata={
         "unit": "F/m", "source": "local wire capacitance per length"})
     wire_source: str = field(default="", metadata={"source": "where the wire R/C come from"})
+    global_wire_r_ohm_per_m: float | None = field(default=None, metadata={
+        "unit": "Ohm/m", "source": "global (top-level, repeated) wire resistance per length"})
+    global_wire_c_f_per_m: float | None = field(default=None, metadata={
+        "unit": "F/m", "source": "global wire capacitance per length"})
+    global_wire_source: str = field(default="", metadata={
+        "source": "where the global wire R/C come from"})
     read_w_mult: float = field(default=3.0, metadata={
         "unit": "l_min", "source": "cell read transistor width (sizing rule)"})
     write_w_mult: float = field(default=4.0, metadata={
@@ -86,6 +96,12 @@ class Technology:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not math.isfinite(value) or value <= 0:
+                raise ParameterError(f"technology.{name}", f"must be finite and > 0, got {value!r}")
+        for name in ("global_wire_r_ohm_per_m", "global_wire_c_f_per_m"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float))
+                                      or not math.isfinite(value) or value <= 0):
                 raise ParameterError(f"technology.{name}", f"must be finite and > 0, got {value!r}")
         for name in ("name", "nmos_model", "pmos_model"):
             value = getattr(self, name)
@@ -122,13 +138,19 @@ _LAYOUT = {
     "mismatch": {"a_vt_v_m": ("a_vt_v_m", "num")},
     "wires": {"r_ohm_per_m": ("wire_r_ohm_per_m", "num"),
               "c_f_per_m": ("wire_c_f_per_m", "num"), "source": ("wire_source", "text")},
+    "global_wires": {"r_ohm_per_m": ("global_wire_r_ohm_per_m", "num"),
+                     "c_f_per_m": ("global_wire_c_f_per_m", "num"),
+                     "source": ("global_wire_source", "text")},
     "sizing": {"read_w_mult": ("read_w_mult", "num"), "write_w_mult": ("write_w_mult", "num")},
 }
-_OPTIONAL = {"wire_source", "read_w_mult", "write_w_mult"}
+_OPTIONAL = {"wire_source", "read_w_mult", "write_w_mult", "global_wire_r_ohm_per_m",
+             "global_wire_c_f_per_m", "global_wire_source"}
 #: plausible ranges of the numbers (SI): guards against unit mistakes (nm typed as m)
 _RANGES = {"node_m": (1e-9, 1e-5), "vdd_v": (0.1, 10.0), "l_min_m": (1e-9, 1e-5),
            "a_vt_v_m": (1e-12, 1e-6), "wire_r_ohm_per_m": (1e2, 1e10),
-           "wire_c_f_per_m": (1e-13, 1e-8), "read_w_mult": (0.1, 1e4),
+           "wire_c_f_per_m": (1e-13, 1e-8),
+           "global_wire_r_ohm_per_m": (1e2, 1e10), "global_wire_c_f_per_m": (1e-13, 1e-8),
+           "read_w_mult": (0.1, 1e4),
            "write_w_mult": (0.1, 1e4)}
 
 

@@ -52,6 +52,13 @@ File format (every key optional unless marked; units in the key names)::
     [timing]
     pipeline = true                   # stages of a phase overlap (the slowest sets the pace)
     clock_hz = 0.0                    # > 0: every step rounds up to whole clock periods
+    [bank]                            # optional: bank-level accounting (estimator/bank.py):
+                                      # every memory array is a mat of one bank; bits moved
+                                      # between mats pay the H-tree, accesses the mat
+                                      # decoder, every mat leaks during the image
+    activity = 0.5                    # probability that a moved bit toggles its wire
+    htree_length_m = 1.5e-3           # root-to-leaf H-tree length (default: from the area)
+    leakage = true                    # count leakage x latency
 
 Errors are :class:`~spincim.errors.ParameterError` naming the dotted key (``array.rows``).
 """
@@ -67,7 +74,7 @@ from pathlib import Path
 
 from spincim.errors import ParameterError
 
-__all__ = ["ArrayOrg", "BufferOrg", "LayerRule", "LayerRules", "Dpu", "Host", "Timing",
+__all__ = ["ArrayOrg", "BankCfg", "BufferOrg", "LayerRule", "LayerRules", "Dpu", "Host", "Timing",
            "Operating", "Architecture", "SHIPPED", "DATAFLOWS", "load_arch", "get_arch",
            "arch_from_dict", "parse_bits", "set_key", "with_overrides", "describe",
            "KEY_ALIASES"]
@@ -86,7 +93,11 @@ KEY_ALIASES = {"rows": "array.rows", "cols": "array.cols", "parallel": "array.pa
                "temperature_k": "operating.temperature_k", "clock_hz": "timing.clock_hz",
                "pipeline": "timing.pipeline", "overlap": "host.overlap",
                "first_bits": "layers.first.bits", "last_bits": "layers.last.bits",
+<<<<<<< HEAD
                "majority": "buffer.majority"}
+=======
+               "htree_length_m": "bank.htree_length_m", "activity": "bank.activity"}
+>>>>>>> bank17
 _TEXT_RE = re.compile(r"[ -~]{0,1000}")   # one line of printable ASCII
 
 
@@ -252,6 +263,22 @@ class Timing:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BankCfg:
+    """Bank-level accounting (:mod:`spincim.estimator.bank`): data activity, an optional
+    root-to-leaf H-tree length (m) in place of the one derived from the area, leakage."""
+
+    activity: float = 0.5
+    htree_length_m: float | None = None
+    leakage: bool = True
+
+    def __post_init__(self):
+        _float("bank.activity", self.activity, 0.0, 1.0)
+        if self.htree_length_m is not None:
+            _float("bank.htree_length_m", self.htree_length_m, 0.0, 1.0)
+        _bool("bank.leakage", self.leakage)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Operating:
     """LUT coordinates of the operating point (None: the LUT's nominal)."""
 
@@ -284,6 +311,7 @@ class Architecture:
     host: Host = Host()
     timing: Timing = Timing()
     operating: Operating = Operating()
+    bank: BankCfg | None = None
     base_dir: str = ""                 # folder of the description file (relative LUT paths)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -336,6 +364,7 @@ _SECTIONS = {
                     "popcount_bits_per_op": "int"}),
     "timing": (Timing, {"pipeline": "bool", "clock_hz": "num"}),
     "operating": (Operating, {"vdd_v": "num", "temperature_k": "num"}),
+    "bank": (BankCfg, {"activity": "num", "htree_length_m": "num", "leakage": "bool"}),
 }
 _TOP = ("name", "dataflow", "source", "lut", "layers", *_SECTIONS)
 
@@ -511,5 +540,6 @@ def describe(arch: Architecture) -> dict:
                    "last": {"where": layers.last.where, "bits": "%d:%d" % layers.last.bits}},
         "dpu": plain(arch.dpu), "host": plain(arch.host), "timing": plain(arch.timing),
         "operating": plain(arch.operating),
+        "bank": plain(arch.bank) if arch.bank else None,
     }
 

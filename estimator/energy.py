@@ -37,6 +37,14 @@ Pricing rules (each a sum of LUT entries):
 * **Latency**: per layer the sum of its phases; a pipelined phase lasts as long as its
   slowest stage (count x step time), with ``timing.clock_hz`` every step is rounded up to
   whole clock periods. Layers run one after another.
+* **Bank** (only with a ``[bank]`` table, :mod:`spincim.estimator.bank`): every memory
+  array is a mat of one square bank of the estimate's area; each bit moved between mats
+  (``bank_read``, ``kernel_read``, ``bank_write``, ``buffer_read``, ``buffer_write``) pays
+  the H-tree (repeated global wire, forks, the bank I/O driver) x ``bank.activity``, each
+  row access the mat decoder (category ``interconnect``); every mat leaks (cells and
+  periphery) for the whole latency (category ``leakage``). The transfer of a row's bits is
+  one more pipeline stage beside the row access (hidden by a pipelined phase unless it is
+  the slowest stage, added otherwise).
 * **Area**: compute arrays (a pool of ``array.parallel`` with a kernel bank, or every
   layer's own arrays when kernels are stationary) with their sense amplifiers, row drivers
   and add-on logic, the banks, CORN's buffers and write drivers, the DPU lanes.
@@ -46,7 +54,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +62,7 @@ import numpy as np
 from spincim.characterize.adders import (dff_bank_cost, fa_tree_counts, popcount_cost,
                                          popcount_tree_counts, ripple_adder_cost)
 from spincim.errors import LutError, ParameterError
+from spincim.estimator import bank as B
 from spincim.estimator.arch import (Architecture, describe, get_arch, parse_bits,
                                     with_overrides)
 from spincim.estimator.mapping import LayerOps, Mapping, map_network
@@ -64,7 +73,7 @@ __all__ = ["CATEGORIES", "DEFAULT_LUTS", "LayerEstimate", "Estimate", "Pricer", 
 
 #: energy breakdown categories (IMCE Fig. 9b: W/R, AND, bitcount, add; plus CORN's parts)
 CATEGORIES = ("write_read", "and_xnor", "bitcount_popcount", "add", "majority_write", "dpu",
-              "host")
+              "host", "interconnect", "leakage")
 
 #: shipped LUT of each shipped architecture (kept for callers of the old API)
 DEFAULT_LUTS = {"imce": "default_45nm.h5", "corn": "default_22nm.h5",
@@ -133,6 +142,58 @@ class _Units:
         b = arch.buffer
         self.BR, self.BC = (b.rows, b.cols) if b else (a.rows, a.cols)
         self._memo: dict = {}
+        self.bank: B.BankOrg | None = None
+
+    # -- bank (estimator/bank.py)
+    def _need(self, op: str) -> None:
+        if op not in self.p.lut.ops:
+            raise LutError(self.p.lut.label(), f"architecture {self.arch.name!r} has a [bank] "
+                           f"table and needs op {op!r}, which this LUT lacks; rebuild it with "
+                           f"'spincim lut build' (step interconnect_ops) or drop [bank]")
+
+    def _spacing_mm(self) -> float:
+        cal = (self.p.lut.provenance.get("parameters", {}) or {}).get("calibrations", {})
+        spacing = (cal.get("htree_segment") or {}).get("repeater_spacing_m")
+        if not spacing:
+            raise LutError(self.p.lut.label(), "op 'htree_segment' has no repeater spacing "
+                           "in the provenance (calibrations.htree_segment."
+                           "repeater_spacing_m); rebuild with 'spincim lut build'")
+        return float(spacing) * 1e3
+
+    def moved_bit(self) -> tuple[float, float]:
+        """(energy per moved bit x activity, its delay): leaf -> root -> leaf."""
+        def compute():
+            for op in ("global_wire", "htree_segment", "bank_io_driver"):
+                self._need(op)
+            bank, s_mm = self.bank, self._spacing_mm()
+            e_w, t_w = self.e("global_wire"), self.t("global_wire")
+            e_fork = max(self.e("htree_segment") - e_w * s_mm, 0.0)
+            t_fork = max(self.t("htree_segment") - t_w * s_mm, 0.0)
+            l_mm = bank.htree_length_m * 1e3
+            e = 2 * (l_mm * e_w + bank.levels * e_fork) + self.e("bank_io_driver")
+            t = 2 * (l_mm * t_w + bank.levels * t_fork) + self.t("bank_io_driver")
+            return self.arch.bank.activity * e, t
+        return self.memo("moved_bit", compute)
+
+    def mat_decoder(self) -> tuple[float, float]:
+        """Mat select per access: the LUT decoder at the smallest grid rows >= mats."""
+        def compute():
+            rows = self.p.lut.axes["rows"].values
+            fit = rows[rows >= self.bank.mats]
+            n = float(fit[0] if len(fit) else rows[-1])
+            return self.e("decoder", rows=n), self.t("decoder", rows=n)
+        return self.memo("mat_decoder", compute)
+
+    def leakage_w(self) -> float:
+        """Leakage power of the whole bank (W): mats x (cells + periphery)."""
+        def compute():
+            total = 0.0
+            for op in ("leakage_cells", "leakage_periphery"):
+                self._need(op)
+                axes = {"subarray_rows": float(self.R), "subarray_cols": float(self.C)}
+                total += self.e(op, **axes) / self.t(op, **axes)
+            return self.bank.mats * total
+        return self.memo("leak", compute)
 
     def e(self, op: str, **axes) -> float:
         return self._get(op, "energy_j", axes)
@@ -262,6 +323,8 @@ class _Units:
             return self.preset_cost()[1] + self.maxpool_cost()[1] + self.act_t(BR, BC)
         if kind == "host_mac":
             return 1.0 / self.arch.host.mac_per_s
+        if kind == "htree":
+            return self.moved_bit()[1] + self.mat_decoder()[1]
         if kind == "dpu_mac":
             w, i, bits = (int(x) for x in arg.split(":"))
             return (w + i + bits) * self.t("fa")
@@ -306,8 +369,12 @@ class Estimate:
     lut_sha256: str
     architecture: Architecture
     cell_area_m2: float = 0.0
+<<<<<<< HEAD
     #: the LUT's technology (its node), e.g. ``ptm_45nm``
     lut_technology: str = ""
+=======
+    bank: dict = field(default_factory=dict)
+>>>>>>> bank17
 
     @property
     def energy_per_image_j(self) -> float:
@@ -368,10 +435,15 @@ class Estimate:
                                                              default=1),
                          "dpu_lanes": a.dpu.lanes},
             "architecture": describe(a),
+<<<<<<< HEAD
             "lut": {"path": self.lut_path, "sha256": self.lut_sha256,
                     "technology": self.lut_technology},
             "host_energy_share": self.energy_by_category()["host"] / e if e > 0 else 0.0,
             "host_latency_share": self.host_latency_s / t if t > 0 else 0.0,
+=======
+            "lut": {"path": self.lut_path, "sha256": self.lut_sha256},
+            "bank": dict(self.bank) or None,
+>>>>>>> bank17
         }
 
 
@@ -437,8 +509,20 @@ def _layer_energy(ops: LayerOps, u: _Units) -> dict:
     host = 0.0
     if o("host_mac"):
         host = o("host_mac") * u.arch.host.energy_per_mac_j
+    interconnect = 0.0
+    if u.bank is not None:
+        moved = sum(o(k, 0) for k in B.MOVED_OPS) + o("output", 0) * word
+        accesses = sum(o(k, 0) for k in B.ACCESS_OPS)
+        if moved:
+            interconnect += moved * u.moved_bit()[0]
+        if accesses:
+            interconnect += accesses * u.mat_decoder()[0]
     return _cat(write_read=write_read, and_xnor=and_xnor, bitcount_popcount=bitcount, add=add,
-                majority_write=majority, dpu=dpu, host=host)
+                majority_write=majority, dpu=dpu, host=host, interconnect=interconnect)
+
+
+#: pipeline stages that access a row of a mat (their bits cross the bank's H-tree)
+_ROW_STAGES = ("row_write", "row_read", "buffer_row_read")
 
 
 def _layer_latency(ops: LayerOps, u: _Units) -> tuple[float, tuple]:
@@ -447,6 +531,11 @@ def _layer_latency(ops: LayerOps, u: _Units) -> tuple[float, tuple]:
     out = []
     for ph in ops.phases:
         times = [(n * u.stage_t(stage), stage, n) for stage, n in ph.stages.items() if n]
+        if u.bank is not None:      # each row access moves its bits over the H-tree
+            rows = sum(n for stage, n in ph.stages.items()
+                       if stage.split(":")[0] in _ROW_STAGES)
+            if rows:
+                times.append((rows * u.stage_t("htree"), "htree", rows))
         if not times:
             continue
         t = max(times)[0] if ph.pipelined and pipelined else sum(x[0] for x in times)
@@ -567,13 +656,45 @@ def estimate(network, arch, *, bits=None, lut_path=None, lut=None, overrides=Non
     _check_grid(pricer, arch)
     mapping = map_network(net, arch)
     u = _Units(pricer, arch)
+    areas = _areas(pricer.lut, arch, mapping, net)
+    if arch.bank is not None:
+        u.bank = B.organize(_mats(arch, mapping, net), sum(areas.values()), arch.array.rows,
+                            arch.array.cols, arch.bank.htree_length_m)
+    leak_w = u.leakage_w() if u.bank is not None and arch.bank.leakage else 0.0
     layers = []
     for ops in mapping.layers:
         lat, phases = _layer_latency(ops, u)
-        layers.append(LayerEstimate(ops.layer, ops.where, ops.ops, _layer_energy(ops, u), lat,
+        energy = _layer_energy(ops, u)
+        energy["leakage"] += leak_w * lat
+        layers.append(LayerEstimate(ops.layer, ops.where, ops.ops, energy, lat,
                                     ops.arrays, ops.schedule, phases))
     weights = sum(l.ops.get("weight_write", 0) for l in mapping.layers)
     cell = _area(pricer.lut, _CELL[arch.dataflow])
+<<<<<<< HEAD
     return Estimate(net.name, arch.name, arch.bits_label, tuple(layers),
                     _areas(pricer.lut, arch, mapping, net), weights * u.write_e(),
                     pricer.path, pricer.sha256, arch, cell, pricer.lut.technology)
+=======
+    bank = {} if u.bank is None else {**u.bank.to_json(), "leakage_power_w": leak_w,
+                                      "moved_bit_j": u.moved_bit()[0],
+                                      "moved_bit_s": u.moved_bit()[1],
+                                      "activity": arch.bank.activity}
+    return Estimate(net.name, arch.name, arch.bits_label, tuple(layers), areas,
+                    weights * u.write_e(), pricer.path, pricer.sha256, arch, cell, bank)
+
+
+def _mats(arch: Architecture, mapping: Mapping, net) -> int:
+    """Memory arrays of the bank: compute arrays, Kernel/Image Bank arrays, buffers (the
+    counts :func:`_areas` prices)."""
+    a = arch.array
+    compute = [l for l in mapping.layers if l.arrays]
+    n = a.parallel if a.kernels == "bank" else sum(l.arrays for l in compute)
+    mats = n
+    if arch.buffer is not None:
+        mats += n * arch.buffer.per_pe
+    if a.kernels == "bank":
+        cells = a.rows * a.cols
+        kbits = sum(l.ops.get("weight_write", 0) for l in mapping.layers)
+        mats += -(-kbits // cells) + -(-_largest_fmap_bits(net, mapping) // cells)
+    return max(mats, 1)
+>>>>>>> bank17

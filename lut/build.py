@@ -163,6 +163,20 @@ def _lines(ctx: BuildContext) -> list:
                               checkpoint=ctx.checkpoint)
 
 
+@step("interconnect_ops", "global interconnect and leakage", ("45nm", "22nm", USER_TECHNOLOGY))
+def _interconnect(ctx: BuildContext) -> list:
+    """Repeated global wire, H-tree segment, bank I/O driver, sub-array leakage; nothing
+    for a technology file without a ``[global_wires]`` table."""
+    from ..characterize import interconnect
+
+    if technology(ctx.tech).global_wire_r_ohm_per_m is None:
+        return []
+    return interconnect.interconnect_ops(ctx.tech, quick=ctx.quick, vdd_values=ctx.vdd_values,
+                                         temperatures_k=ctx.grid.temperatures_k,
+                                         rows=ctx.grid.rows, cols=ctx.grid.cols,
+                                         executor=ctx.executor, checkpoint=ctx.checkpoint)
+
+
 def git_revision() -> str:
     """The repository's HEAD commit, or ``unknown`` outside a checkout."""
     try:
@@ -190,7 +204,8 @@ def merge_axes(results: Sequence[OpCharacterization]) -> dict[str, schema.Axis]:
                 continue
             axes[spec.name] = schema.Axis(
                 name=spec.name, values=values, units=spec.units, nominal=spec.nominal,
-                integer=spec.name in ("n_on", "rows", "cols", "bits"))
+                integer=spec.name in ("n_on", "rows", "cols", "bits", "subarray_rows",
+                                                "subarray_cols"))
     return axes
 
 

@@ -3,7 +3,10 @@
 NVSim (Dong et al., IEEE TCAD 31(7), 2012) takes a memory cell as ``-Key (unit): value``
 lines (its public sources: ``MemCell.cpp`` and the sample ``sample_STTRAM.cell``). NVSim
 knows no SOT cell, so the export maps it onto NVSim's MRAM cell: ResistanceOn = R_P,
-ResistanceOff = R_AP (at zero bias), a current-mode read at the LUT's read current, Set
+ResistanceOff = R_AP (at zero bias), the read as NVSim's *current-in voltage sensing*
+(spincim forces the read current through the cell and senses the voltage it develops:
+``-ReadMode: voltage`` with ``-ReadCurrent`` and no ``-ReadVoltage``, NVSim
+SubArray.cpp; ``-ReadMode: current`` would apply a read voltage and ignore the current), Set
 (to the low state) = the AP -> P write and Reset = the P -> AP write, with the pulses,
 currents and energies characterized in ngspice; the cell area and aspect ratio from the
 12F x 8F pitch of ``netlists/array.py``; MinSenseVoltage from the LUT's sense Monte Carlo.
@@ -22,6 +25,19 @@ from . import schema, summary
 CELL_WIDTH_F, CELL_HEIGHT_F = 12.0, 8.0
 #: read current of the characterized read op and of the sense Monte Carlo (A)
 READ_CURRENT_A = cell.READ_CURRENT_A
+
+
+def lut_for_export(lut_path=None, tech: str = "45nm"):
+    """The LUT at ``lut_path``, or the shipped LUT of the node ``tech`` (``45nm``, ``22nm``)."""
+    from importlib import resources
+
+    from . import io
+
+    if lut_path is None:
+        if tech not in ("45nm", "22nm"):
+            raise LutError("tech", f"no shipped LUT for {tech!r}; give --lut or 45nm / 22nm")
+        lut_path = str(resources.files("spincim.lut") / "data" / f"default_{tech}.h5")
+    return io.read_lut(lut_path)
 
 
 def cell_values(lut: schema.Lut, device: M.SotDevice | None = None) -> dict[str, float]:
@@ -71,7 +87,7 @@ def to_cell_text(lut: schema.Lut, device: M.SotDevice | None = None) -> str:
         f"-CellAspectRatio: {v['aspect_ratio']:.6g}",
         f"-ResistanceOn (ohm): {v['r_on_ohm']:.6g}",
         f"-ResistanceOff (ohm): {v['r_off_ohm']:.6g}",
-        "-ReadMode: current",
+        "-ReadMode: voltage",
         f"-ReadCurrent (uA): {v['read_current_a'] * 1e6:.6g}",
         f"-ReadPower (uW): {v['read_power_w'] * 1e6:.6g}",
         f"-MinSenseVoltage (mV): {v['min_sense_voltage_v'] * 1e3:.6g}",

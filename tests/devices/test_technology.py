@@ -118,3 +118,15 @@ def test_technology_file_unknown_key_and_user_card(tmp_path):
     card.write_text(SHIPPED_45.card_path.read_text())
     tech = load_technology(_write_tech(tmp_path, path='path = "cards/my.lib"'))
     assert tech.card_path == card.resolve() and tech.nmos_model == "nmos45"
+
+
+@pytest.mark.parametrize("name", ["45nm", "22nm"])
+def test_shipped_global_wires_are_stated_and_sourced(name):
+    """Global wire R/C per metre in the shipped files, with their source (CACTI's global
+    aggressive wire: R = rho / (w t) recomputed here from the geometry in the file)."""
+    tech = technology(name)
+    assert "CACTI" in tech.global_wire_source
+    w = 8 * tech.node_m / 2                              # pitch 8F, width = spacing
+    rho = {"45nm": 2.06e-8, "22nm": 3.0e-8}[name]
+    assert tech.global_wire_r_ohm_per_m == pytest.approx(rho / (w * 2.34 * w), rel=0.01)
+    assert 0.2e-9 < tech.global_wire_c_f_per_m < 0.4e-9

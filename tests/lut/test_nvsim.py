@@ -32,7 +32,8 @@ def test_cell_file_round_trip(lut):
     assert back["read_power_w"] == pytest.approx(3e-15 / 2e-10, rel=1e-5)
     assert back["min_sense_voltage_v"] == pytest.approx(0.004, rel=1e-5)
     assert back["cell_area_f2"] == pytest.approx(96.0)  # no sot_2t1r_cell area: 12F x 8F
-    assert back["ReadMode"] == "current" and back["AccessType"] == "CMOS"
+    assert back["ReadMode"] == "voltage" and back["AccessType"] == "CMOS"
+    assert "read_current_a" in back and not any(k.startswith("ReadVoltage") for k in back)
 
 
 def test_missing_write_op_is_a_clear_error(lut):
@@ -58,3 +59,24 @@ def test_cli_exports_shipped_lut(tmp_path, capsys):
     for key, op in (("reset", "write_p_to_ap"), ("set", "write_ap_to_p")):
         assert back[f"{key}_pulse_s"] == pytest.approx(nominal[op]["latency_s"], rel=1e-5)
         assert back[f"{key}_energy_j"] == pytest.approx(nominal[op]["energy_j"], rel=1e-5)
+
+
+def test_cli_without_lut_exports_the_shipped_lut_of_tech(tmp_path, capsys):
+    """No --lut: the shipped LUT of --tech; the read is current-in voltage sensing."""
+    from importlib import resources
+    path = str(resources.files("spincim.lut") / "data" / "default_45nm.h5")
+    a, b = tmp_path / "a.cell", tmp_path / "b.cell"
+    assert cli.main(["lut", "export", "--format", "nvsim", "--tech", "45nm",
+                     "--out", str(a)]) == 0
+    assert cli.main(["lut", "export", "--format", "nvsim", "--lut", path,
+                     "--out", str(b)]) == 0
+    assert a.read_text() == b.read_text()
+    lines = a.read_text().splitlines()
+    assert "-ReadMode: voltage" in lines
+    assert any(l.startswith("-ReadCurrent (uA): ") for l in lines)
+    assert not any(l.startswith("-ReadVoltage") for l in lines)
+    capsys.readouterr()
+    # the shipped 22 nm LUT has no plain write: a clear error naming the op, exit 2
+    assert cli.main(["lut", "export", "--format", "nvsim", "--tech", "22nm",
+                     "--out", str(tmp_path / "c.cell")]) == 2
+    assert "write_p_to_ap" in capsys.readouterr().err
