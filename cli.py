@@ -1212,14 +1212,10 @@ def build_parser() -> argparse.ArgumentParser:
     ld.set_defaults(func=cmd_lut_diff)
     le = lsub2.add_parser("export", help="component table (CSV) or NVSim .cell file")
     common(le, params=False)
-<<<<<<< HEAD
-    le.add_argument("--lut", required=True, metavar="FILE.h5", help="LUT file (HDF5) to export")
-=======
     le.add_argument("--lut", metavar="FILE.h5", help="LUT to export (default: the shipped "
                     "LUT of --tech)")
     le.add_argument("--tech", choices=("45nm", "22nm"), default="45nm",
                     help="node whose shipped LUT is exported without --lut")
->>>>>>> bank17
     le.add_argument("--format", choices=("table", "nvsim"), default="table",
                     help="table: component,action,energy_j,latency_s,area_m2 CSV; "
                     "nvsim: the SOT cell as an NVSim MRAM .cell file")

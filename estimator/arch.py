@@ -93,11 +93,8 @@ KEY_ALIASES = {"rows": "array.rows", "cols": "array.cols", "parallel": "array.pa
                "temperature_k": "operating.temperature_k", "clock_hz": "timing.clock_hz",
                "pipeline": "timing.pipeline", "overlap": "host.overlap",
                "first_bits": "layers.first.bits", "last_bits": "layers.last.bits",
-<<<<<<< HEAD
-               "majority": "buffer.majority"}
-=======
+               "majority": "buffer.majority",
                "htree_length_m": "bank.htree_length_m", "activity": "bank.activity"}
->>>>>>> bank17
 _TEXT_RE = re.compile(r"[ -~]{0,1000}")   # one line of printable ASCII
 
 

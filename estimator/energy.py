@@ -369,12 +369,9 @@ class Estimate:
     lut_sha256: str
     architecture: Architecture
     cell_area_m2: float = 0.0
-<<<<<<< HEAD
     #: the LUT's technology (its node), e.g. ``ptm_45nm``
     lut_technology: str = ""
-=======
     bank: dict = field(default_factory=dict)
->>>>>>> bank17
 
     @property
     def energy_per_image_j(self) -> float:
@@ -435,15 +432,11 @@ class Estimate:
                                                              default=1),
                          "dpu_lanes": a.dpu.lanes},
             "architecture": describe(a),
-<<<<<<< HEAD
             "lut": {"path": self.lut_path, "sha256": self.lut_sha256,
                     "technology": self.lut_technology},
             "host_energy_share": self.energy_by_category()["host"] / e if e > 0 else 0.0,
             "host_latency_share": self.host_latency_s / t if t > 0 else 0.0,
-=======
-            "lut": {"path": self.lut_path, "sha256": self.lut_sha256},
             "bank": dict(self.bank) or None,
->>>>>>> bank17
         }
 
 
@@ -670,17 +663,13 @@ def estimate(network, arch, *, bits=None, lut_path=None, lut=None, overrides=Non
                                     ops.arrays, ops.schedule, phases))
     weights = sum(l.ops.get("weight_write", 0) for l in mapping.layers)
     cell = _area(pricer.lut, _CELL[arch.dataflow])
-<<<<<<< HEAD
-    return Estimate(net.name, arch.name, arch.bits_label, tuple(layers),
-                    _areas(pricer.lut, arch, mapping, net), weights * u.write_e(),
-                    pricer.path, pricer.sha256, arch, cell, pricer.lut.technology)
-=======
     bank = {} if u.bank is None else {**u.bank.to_json(), "leakage_power_w": leak_w,
                                       "moved_bit_j": u.moved_bit()[0],
                                       "moved_bit_s": u.moved_bit()[1],
                                       "activity": arch.bank.activity}
     return Estimate(net.name, arch.name, arch.bits_label, tuple(layers), areas,
-                    weights * u.write_e(), pricer.path, pricer.sha256, arch, cell, bank)
+                    weights * u.write_e(), pricer.path, pricer.sha256, arch, cell,
+                    pricer.lut.technology, bank)
 
 
 def _mats(arch: Architecture, mapping: Mapping, net) -> int:
@@ -697,4 +686,3 @@ def _mats(arch: Architecture, mapping: Mapping, net) -> int:
         kbits = sum(l.ops.get("weight_write", 0) for l in mapping.layers)
         mats += -(-kbits // cells) + -(-_largest_fmap_bits(net, mapping) // cells)
     return max(mats, 1)
->>>>>>> bank17
