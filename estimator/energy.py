@@ -272,6 +272,10 @@ class Estimate:
     lut_sha256: str
     architecture: Architecture
     cell_area_m2: float = 0.0
+    #: :func:`spincim.estimator.reliability.bit_errors_per_image` (None: the LUT has no
+    #: reliability table; ``bit_errors_note`` then says why and how to add it)
+    bit_errors: dict | None = None
+    bit_errors_note: str = ""
 
     @property
     def energy_per_image_j(self) -> float:
@@ -333,6 +337,11 @@ class Estimate:
                          "dpu_lanes": a.dpu.lanes},
             "architecture": describe(a),
             "lut": {"path": self.lut_path, "sha256": self.lut_sha256},
+            "bit_errors_per_image": None if self.bit_errors is None
+            else self.bit_errors["total"],
+            "bit_errors_by_op": None if self.bit_errors is None
+            else dict(self.bit_errors["by_op"]),
+            "bit_errors_note": self.bit_errors_note,
         }
 
 
@@ -533,6 +542,23 @@ def estimate(network, arch, *, bits=None, lut_path=None, lut=None, overrides=Non
                                     ops.arrays, ops.schedule, phases))
     weights = sum(l.ops.get("weight_write", 0) for l in mapping.layers)
     cell = _area(pricer.lut, _CELL[arch.dataflow])
+    errors, note = _bit_errors(pricer.lut, layers, arch)
     return Estimate(net.name, arch.name, arch.bits_label, tuple(layers),
                     _areas(pricer.lut, arch, mapping, net), weights * u.write_e(),
-                    pricer.path, pricer.sha256, arch, cell)
+                    pricer.path, pricer.sha256, arch, cell, errors, note)
+
+
+def _bit_errors(lut, layers, arch: Architecture) -> tuple[dict | None, str]:
+    """(expected bit errors per image, note); (None, why) for a LUT without the table:
+    energy and latency do not need it, so its absence is reported, not raised."""
+    from spincim.estimator import reliability
+
+    counts: dict = {}
+    for layer in layers:
+        for kind, n in layer.ops.items():
+            counts[kind] = counts.get(kind, 0) + n
+    try:
+        out = reliability.bit_errors_per_image(lut, counts, arch.operating.temperature_k)
+    except LutError as exc:
+        return None, str(exc)
+    return out, out["note"]
