@@ -150,7 +150,7 @@ RELIABILITY = "reliability"
 RELIABILITY_EFFORT = (
     {"wer_rel_tol": 0.3, "disturb_rel_tol": 0.6, "max_groups": 1, "replicas": 50,
      "runs_per_group": 4, "wer_max_paths": 16_384},
-    {"wer_rel_tol": 0.1, "disturb_rel_tol": 0.5, "max_groups": 2, "replicas": 200,
+    {"wer_rel_tol": 0.1, "disturb_rel_tol": 0.5, "max_groups": 2, "replicas": 100,
      "runs_per_group": 8, "wer_max_paths": 262_144},
 )
 
