@@ -148,8 +148,8 @@ RELIABILITY = "reliability"
 #: the read disturb, splitting groups at most, replicas per splitting run, runs per group,
 #: importance-sampling paths at most per WER
 RELIABILITY_EFFORT = (
-    {"wer_rel_tol": 0.3, "disturb_rel_tol": 0.6, "max_groups": 1, "replicas": 50,
-     "runs_per_group": 4, "wer_max_paths": 16_384},
+    {"wer_rel_tol": 0.3, "disturb_rel_tol": 0.6, "max_groups": 1, "replicas": 20,
+     "runs_per_group": 3, "wer_max_paths": 8192},
     {"wer_rel_tol": 0.1, "disturb_rel_tol": 0.5, "max_groups": 2, "replicas": 100,
      "runs_per_group": 8, "wer_max_paths": 262_144},
 )
