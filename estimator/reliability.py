@@ -10,9 +10,12 @@ correlations between ops,
     sum over write kinds (count x WER) + sum over read kinds (count x disturb).
 
 Counted (per image, from the mapping): SOT writes ``write``, ``kernel_write``,
-``bank_write``, ``buffer_write`` and CORN's ``preset`` (a full-current SOT write, the
-same as the table's write: the WER of the two directions is the same, the macrospin and
-its SOT being symmetric under a 180 degree rotation about z); reads ``read``,
+``bank_write``, ``buffer_write`` and CORN's ``preset``, each at the table's WER (the
+WER of the two directions is the same, the macrospin and its SOT being symmetric under
+a 180 degree rotation about z). The table's write is IMCE's (120 uA, 7 ns: its
+attributes ``i_write_a``, ``write_pulse_s``); for CORN's buffer PRESET (its own driver
+current, a 5 ns pulse) that is an approximation, as the energy side already prices a
+PE write there as the PRESET; reads ``read``,
 ``bank_read``, ``kernel_read``, ``sum_i_read``, ``buffer_read`` (one cell each) and the
 two-cell senses ``and2``, ``or2``, ``xnor2``. Not counted: ``weight_write`` (once per
 network load, not per image) and the threshold writes ``majority_program`` /
@@ -111,8 +114,10 @@ def bit_errors_per_image(lut, op_counts: dict, temperature_k: float | None = Non
             used[kind] = prob(f"{entry}_disturb")
             by_op[kind] = n * used[kind]
     attrs = summary.attrs
+    write = (f"{attrs.get('write_method', '?')}, one {attrs.get('i_write_a', math.nan):.3g} A "
+             f"{attrs.get('write_pulse_s', math.nan):.3g} s pulse")
     note = (f"expected bit errors = sum of count x probability at the {corner:g} K corner "
-            f"(write: {attrs.get('write_method', '?')}; read disturb, worst stored pattern: "
+            f"(write: {write}; read disturb, worst stored pattern: "
             f"{attrs.get('read_method', '?')}); not counted: weight loads (once per "
             "network) and majority/max-pool threshold writes (their error is the "
             "majority decision error)")
