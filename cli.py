@@ -1021,6 +1021,8 @@ def cmd_estimate(args) -> int:
                  ("images_per_s", data["images_per_s"]),
                  ("images_per_s_per_w", data["images_per_s_per_w"]),
                  ("area_m2", data["area_m2"]),
+                 ("bit_errors_per_image", "n/a" if data["bit_errors_per_image"] is None
+                  else data["bit_errors_per_image"]),
                  ("weight_load_j (once)", data["weight_load_j"]),
                  *((f"energy {k} (J)", v) for k, v in data["energy_by_category_j"].items() if v),
                  ("host share of energy", f"{data['host_energy_share']:.1%}"),
@@ -1028,6 +1030,7 @@ def cmd_estimate(args) -> int:
                  ("arch", f"{est.arch} ({est.architecture.dataflow})"),
                  ("lut", data["lut"]["path"]),
                  ("lut node", data["lut"]["technology"])])
+    print(f"\nbit errors: {data['bit_errors_note']}")
     return 0
 
 

@@ -513,6 +513,7 @@ READ_OPS = ("read", "and2", "or2", "xnor2")
 
 def reliability_table(device: SotDevice | None = None, corners=DEFAULT_CORNERS_K, *,
                       i_write_a: float | None = None, write_pulse_s: float | None = None,
+                      i_read_a: float | None = None,
                       wer_rel_tol: float = 0.1, disturb_rel_tol: float = 0.3, seed: int = 0,
                       max_groups: int = 16, wer_max_paths: int = 4_000_000,
                       replicas: int | None = None, runs_per_group: int | None = None,
@@ -524,7 +525,8 @@ def reliability_table(device: SotDevice | None = None, corners=DEFAULT_CORNERS_K
     ``temperature_k``, ``write_wer`` (+ ``_ci95_lo``/``_ci95_hi``) and
     ``<op>_disturb`` (+ interval) for ``read``, ``and2``, ``or2``, ``xnor2``; the
     methods, currents, windows and assumptions are in ``attrs``. The write is the LUT's
-    IMCE write (default 120 uA, ``characterize/ops.py`` WRITE_PULSE_S) from P to AP.
+    IMCE write (default 120 uA, ``characterize/ops.py`` WRITE_PULSE_S) from P to AP; the
+    read current ``i_read_a`` defaults to netlists/cell.py READ_CURRENT_A (IMCE: 20 uA).
     """
     from ..devices.mtj import IMCE_WRITE_CURRENT_A
     from ..netlists.cell import READ_CURRENT_A
@@ -537,6 +539,7 @@ def reliability_table(device: SotDevice | None = None, corners=DEFAULT_CORNERS_K
         raise ParameterError("corners", f"need temperatures > 0 K, got {corners!r}")
     i_write = IMCE_WRITE_CURRENT_A if i_write_a is None else float(i_write_a)
     pulse = WRITE_PULSE_S if write_pulse_s is None else float(write_pulse_s)
+    i_read = READ_CURRENT_A if i_read_a is None else float(i_read_a)
     data: dict[str, list] = {"temperature_k": temps}
     methods = set()
     with executor_scope(executor, workers=1) as ex:
@@ -549,7 +552,8 @@ def reliability_table(device: SotDevice | None = None, corners=DEFAULT_CORNERS_K
             for key, value in (("write_wer", w["wer"]), ("write_wer_ci95_lo", w["wer_ci95"][0]),
                                ("write_wer_ci95_hi", w["wer_ci95"][1])):
                 data.setdefault(key, []).append(value)
-            rd = read_disturb(dev, temperature_k=temp, rel_tol=disturb_rel_tol, seed=seed,
+            rd = read_disturb(dev, temperature_k=temp, i_read_a=i_read,
+                              rel_tol=disturb_rel_tol, seed=seed,
                               max_groups=max_groups, replicas=replicas,
                               runs_per_group=runs_per_group, workers=workers, executor=ex,
                               progress=progress, _key=(200, c))
@@ -564,7 +568,7 @@ def reliability_table(device: SotDevice | None = None, corners=DEFAULT_CORNERS_K
              "i_write_a": i_write, "write_pulse_s": pulse, "write_direction": "P to AP",
              "write_criterion": "fails unless m_x passes -0.9 during the pulse "
                                 "(after a 2 ns settle at zero current)",
-             "i_read_a": READ_CURRENT_A, "read_s": read_window_s(), "read_post_s": READ_POST_S,
+             "i_read_a": i_read, "read_s": read_window_s(), "read_post_s": READ_POST_S,
              "read_criterion": "a selected cell flips: relaxed into the other well "
                                "(well energy <= half the barrier) by the end of the window",
              "read_assumption": "read current through the MTJ (STT only); two cells split it "

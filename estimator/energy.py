@@ -372,6 +372,10 @@ class Estimate:
     #: the LUT's technology (its node), e.g. ``ptm_45nm``
     lut_technology: str = ""
     bank: dict = field(default_factory=dict)
+    #: :func:`spincim.estimator.reliability.bit_errors_per_image` (None: the LUT has no
+    #: reliability table; ``bit_errors_note`` then says why and how to add it)
+    bit_errors: dict | None = None
+    bit_errors_note: str = ""
 
     @property
     def energy_per_image_j(self) -> float:
@@ -437,6 +441,11 @@ class Estimate:
             "host_energy_share": self.energy_by_category()["host"] / e if e > 0 else 0.0,
             "host_latency_share": self.host_latency_s / t if t > 0 else 0.0,
             "bank": dict(self.bank) or None,
+            "bit_errors_per_image": None if self.bit_errors is None
+            else self.bit_errors["total"],
+            "bit_errors_by_op": None if self.bit_errors is None
+            else dict(self.bit_errors["by_op"]),
+            "bit_errors_note": self.bit_errors_note,
         }
 
 
@@ -667,9 +676,10 @@ def estimate(network, arch, *, bits=None, lut_path=None, lut=None, overrides=Non
                                       "moved_bit_j": u.moved_bit()[0],
                                       "moved_bit_s": u.moved_bit()[1],
                                       "activity": arch.bank.activity}
+    errors, note = _bit_errors(pricer.lut, layers, arch)
     return Estimate(net.name, arch.name, arch.bits_label, tuple(layers), areas,
                     weights * u.write_e(), pricer.path, pricer.sha256, arch, cell,
-                    pricer.lut.technology, bank)
+                    pricer.lut.technology, bank, errors, note)
 
 
 def _mats(arch: Architecture, mapping: Mapping, net) -> int:
@@ -686,3 +696,19 @@ def _mats(arch: Architecture, mapping: Mapping, net) -> int:
         kbits = sum(l.ops.get("weight_write", 0) for l in mapping.layers)
         mats += -(-kbits // cells) + -(-_largest_fmap_bits(net, mapping) // cells)
     return max(mats, 1)
+
+
+def _bit_errors(lut, layers, arch: Architecture) -> tuple[dict | None, str]:
+    """(expected bit errors per image, note); (None, why) for a LUT without the table:
+    energy and latency do not need it, so its absence is reported, not raised."""
+    from spincim.estimator import reliability
+
+    counts: dict = {}
+    for layer in layers:
+        for kind, n in layer.ops.items():
+            counts[kind] = counts.get(kind, 0) + n
+    try:
+        out = reliability.bit_errors_per_image(lut, counts, arch.operating.temperature_k)
+    except LutError as exc:
+        return None, str(exc)
+    return out, out["note"]

@@ -67,6 +67,10 @@ USER_TECHNOLOGY = "user"
 def step(name: str, label: str, technologies: Sequence[str]):
     """Register ``fn(ctx) -> list[OpCharacterization]`` as the build step ``name``.
 
+    A step may also return Monte Carlo summaries as plain dicts
+    ``{"experiment": name, "attrs": {...}, "datasets": {...}}`` (the fields of
+    :class:`schema.McSummary`; plain data, so checkpoints can store them).
+
     ``technologies`` lists the shipped node names the step characterizes, and
     :data:`USER_TECHNOLOGY` if it also runs for a technology file.
     """
@@ -175,6 +179,42 @@ def _interconnect(ctx: BuildContext) -> list:
                                          temperatures_k=ctx.grid.temperatures_k,
                                          rows=ctx.grid.rows, cols=ctx.grid.cols,
                                          executor=ctx.executor, checkpoint=ctx.checkpoint)
+
+
+#: Monte Carlo summary of the reliability step (``/mc/reliability`` in the LUT)
+RELIABILITY = "reliability"
+#: effort of the reliability step, (quick, full): relative 95 % half-width of the WER and of
+#: the read disturb, splitting groups at most, replicas per splitting run, runs per group,
+#: importance-sampling paths at most per WER
+RELIABILITY_EFFORT = (
+    {"wer_rel_tol": 0.3, "disturb_rel_tol": 0.6, "max_groups": 1, "replicas": 20,
+     "runs_per_group": 3, "wer_max_paths": 8192},
+    {"wer_rel_tol": 0.1, "disturb_rel_tol": 0.5, "max_groups": 2, "replicas": 100,
+     "runs_per_group": 8, "wer_max_paths": 262_144},
+)
+
+
+@step(RELIABILITY, "write error rate / read disturb", ("45nm", "22nm", USER_TECHNOLOGY))
+def _reliability(ctx: BuildContext) -> list:
+    """WER of the write and read disturb of every read op at each grid temperature
+    (:func:`spincim.characterize.rare.reliability_table`) as the Monte Carlo summary
+    ``/mc/reliability``: datasets ``write_wer`` and ``<op>_disturb`` (with their 95 %
+    interval ``_ci95_lo``/``_ci95_hi``) over the dimension ``temperature_k`` (the grid's
+    temperatures, as the ops' axis: only the first in a quick build); the estimators
+    (importance sampling / adaptive multilevel splitting) are in its attributes and in the
+    provenance parameters (``reliability_methods``)."""
+    from ..characterize import rare
+    from ..characterize.ops import temperature_axis
+
+    corners = temperature_axis(ctx.grid.temperatures_k, ctx.quick).values
+    table = rare.reliability_table(ctx.device, corners, i_read_a=ctx.grid.i_read_a,
+                                   seed=ctx.seed, executor=ctx.executor,
+                                   **RELIABILITY_EFFORT[0 if ctx.quick else 1])
+    datasets = dict(table["datasets"])
+    temps = np.asarray(datasets.pop("temperature_k"), dtype=float)
+    return [{"experiment": RELIABILITY, "attrs": table["attrs"], "datasets": datasets,
+             "dims": {k: ("temperature_k",) for k in datasets},
+             "coords": {"temperature_k": temps}}]
 
 
 def git_revision() -> str:
@@ -407,6 +447,8 @@ def build(technology_spec: str = "45nm", *, device=None, grid: Grid | None = Non
             if mc_majority and progress is not None:
                 progress("majority Monte Carlo")
         version = ex.ngspice_version()
+    summaries = [schema.McSummary(**r) for r in results if isinstance(r, dict)]
+    results = [r for r in results if not isinstance(r, dict)]
     netlists = {f"{r.op}/{k}": v for r in results for k, v in r.netlist_sha256.items()}
     calibrations = {r.op: r.calibration for r in results if r.calibration}
     prov = schema.make_provenance(
@@ -415,12 +457,15 @@ def build(technology_spec: str = "45nm", *, device=None, grid: Grid | None = Non
                     "device": (device or SotDevice()).to_dict(),
                     "device_is_default": device is None,
                     "tech": _technology_record(tech), "grid": grid.to_dict(),
-                    "calibrations": calibrations},
+                    "calibrations": calibrations,
+                    **{f"{m.experiment}_methods": {k: v for k, v in m.attrs.items()
+                                                   if k.endswith("_method")}
+                       for m in summaries}},
         seed=seed, netlist_sha256=netlists,
         model_card_sha256={tech.card_path.name: _file_sha256(tech.card_path)},
         ngspice_version=version, git_revision=git_revision(),
         command_line=command_line)
-    return to_lut(tech.name, results, areas(spec), prov, [mc, *mc_majority])
+    return to_lut(tech.name, results, areas(spec), prov, [mc, *mc_majority, *summaries])
 
 
 def _run_step(item: Step, index: int, ctx: BuildContext, store) -> list:

@@ -57,7 +57,7 @@ def test_deep_tail_finite_with_narrow_ci():
 
 
 def test_same_seed_same_result_any_worker_count():
-    kw = dict(samples=1500, chunk_trials=500)
+    kw = dict(samples=600, chunk_trials=300)  # two chunks: the workers split them
     with LocalExecutor(1) as one, LocalExecutor(2) as two:
         a = imp.estimate_state(WIDE, *AND11, seed=5, executor=one, **kw)
         b = imp.estimate_state(WIDE, *AND11, seed=5, executor=two, **kw)

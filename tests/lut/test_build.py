@@ -62,3 +62,30 @@ def test_same_seed_gives_identical_datasets(tmp_path, quick45):
         assert np.array_equal(la.ops[name].latency_s, lb.ops[name].latency_s), name
     for key, value in la.mc["sense_margin"].attrs.items():
         assert value == lb.mc["sense_margin"].attrs[key], key
+
+
+def test_reliability_table_per_read_op_and_corner(tmp_path, quick45):
+    """The build step 'reliability': WER and read disturb over the LUT's temperatures, the
+    estimators in the provenance, through the file and into the estimator."""
+    from spincim.estimator import reliability
+
+    path = tmp_path / "q.h5"
+    io.write_lut(quick45, path)
+    lut = io.read_lut(path)
+    rel = lut.mc[build.RELIABILITY]
+    temps = lut.axes["temperature_k"].values
+    assert np.array_equal(rel.coords["temperature_k"], temps)
+    for name in ("write_wer", "read_disturb", "and2_disturb", "or2_disturb", "xnor2_disturb"):
+        p, lo, hi = (rel.datasets[name + s] for s in ("", "_ci95_lo", "_ci95_hi"))
+        assert p.shape == temps.shape and np.all((lo <= p) & (p <= hi)), name
+    # IMCE's 120 uA, 7 ns write misses often at 300 K (percent level, ops.py WRITE_PULSE_S);
+    # a read disturbs far less (Delta = 40.5)
+    assert 1e-3 < rel.datasets["write_wer"][0] < 0.1
+    assert 0 < rel.datasets["read_disturb"][0] < 1e-9
+    methods = lut.provenance["parameters"]["reliability_methods"]
+    assert methods == {"write_method": "importance sampling",
+                       "read_method": "adaptive multilevel splitting"}
+    errors = reliability.bit_errors_per_image(lut, {"write": 10, "read": 100, "and2": 7})
+    d = rel.datasets
+    assert errors["total"] == pytest.approx(10 * d["write_wer"][0] + 100 * d["read_disturb"][0]
+                                            + 7 * d["and2_disturb"][0], rel=1e-12)
