@@ -59,7 +59,8 @@ def layer_rows(est: Estimate) -> list[tuple]:
 CATEGORY_WORDS = {"write_read": "Write and read", "and_xnor": "AND / XNOR in the array",
                   "bitcount_popcount": "Bit count (popcount)", "add": "Addition",
                   "majority_write": "Majority write", "dpu": "Digital processing unit",
-                  "host": "Host processor"}
+                  "host": "Host processor", "interconnect": "Global interconnect (H-tree)",
+                  "leakage": "Leakage"}
 
 
 def plot_estimate(est: Estimate, path) -> dict:
