@@ -24,7 +24,9 @@ needs_ngspice = pytest.mark.skipif(NGSPICE is None, reason="ngspice executable n
 def _run_plain(exp, tmp_path):
     """Write the export and run the ngspice executable on it in tmp_path (no spincim)."""
     path = E.write(exp, tmp_path / f"{exp.kind}.cir")
-    env = {**os.environ, "HOME": str(tmp_path)}  # no user .spiceinit
+    # no user .spiceinit; one OpenMP thread (Debian's ngspice spins its OpenMP threads on a
+    # busy machine: 0.7 s alone, minutes beside other ngspice processes)
+    env = {**os.environ, "HOME": str(tmp_path), "OMP_NUM_THREADS": "1"}
     proc = subprocess.run([NGSPICE, "-b", path.name], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
