@@ -1,10 +1,11 @@
 """Throughput of the stochastic LLGS ensemble: spincim (numba, numpy) against cmtj.
 
 Run: ``python bench/llg_ensemble.py``. Every solver integrates the same problem: the
-DESIGN.md §3 default device, 300 K, one 10 ns SHM pulse of ~1.12 Ic0 (near 50 %
+default device (docs/physics.md §7), 300 K, one 10 ns SHM pulse of ~1.12 Ic0 (near 50 %
 switching) from the P state, dt = 1 ps, switched = m_x passed -0.9. cmtj runs with
 exactly spincim's parameters and constants (stochastic ``SolverMode.Heun``; its
-``EulerHeun`` over-heats the thermal field, DESIGN.md §5), once in this process and
+``EulerHeun`` over-heats the thermal field: its equipartition is off, see
+``tests/devices/test_llg_cmtj.py``), once in this process and
 once in two worker processes, so that both sides use the same cores. Prints a table and,
 on the last line, a JSON summary.
 """

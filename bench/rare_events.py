@@ -1,6 +1,6 @@
 """Wall time to write error rates of 1e-6 and 1e-9 with the rare-event estimator.
 
-Run: ``python bench/rare_events.py`` (2 cores). IMCE's 120 uA write of the DESIGN.md §3
+Run: ``python bench/rare_events.py`` (2 cores). IMCE's 120 uA write of the docs/physics.md §7
 default device at 300 K, with pulse widths that put the WER near 1e-6 and 1e-9; each point
 runs importance sampling of the thermal field (characterize/rare.py) until the 95 %
 interval's relative half-width is <= 10 %, and the brute-force time for the same
