@@ -686,6 +686,19 @@ def _scheduler_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _sense_variation_options(p) -> None:
+    """The sense Monte Carlo's variation and read-current options (mc sense, fanin,
+    importance)."""
+    p.add_argument("--sigma-ra", type=_fraction, default=0.05,
+                   help="relative RA sigma (IMCE III-B)")
+    p.add_argument("--sigma-tmr", type=_fraction, default=0.10,
+                   help="relative TMR sigma (IMCE III-B)")
+    p.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
+                   help="Pelgrom Vth mismatch on every access/reference NMOS")
+    p.add_argument("--i-read-a", type=_positive_float, default=None,
+                   help="read current (A); default the cell's, 20 µA")
+
+
 def _scale_options(q, *, ngspice: bool = True) -> None:
     """--checkpoint and --scheduler (checkpoint/resume, Dask) of a long command; with
     ``ngspice`` also the limits of its ngspice processes (a command without ngspice
@@ -1239,12 +1252,7 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--ops", type=_ops, default=("read", "and", "or", "xnor"),
                     help="comma list of read,and,or,xnor")
     ms.add_argument("--fan-in", type=_positive_int, default=2, help="cells sensed at once")
-    ms.add_argument("--sigma-ra", type=_fraction, default=0.05, help="relative RA sigma")
-    ms.add_argument("--sigma-tmr", type=_fraction, default=0.10, help="relative TMR sigma")
-    ms.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
-                    help="Pelgrom Vth mismatch on every access/reference NMOS")
-    ms.add_argument("--i-read-a", type=_positive_float, default=None,
-                    help="read current (A); default the cell's, 20 µA")
+    _sense_variation_options(ms)
     ms.add_argument("--workers", type=_positive_int, default=None,
                     help="ngspice worker processes (default: all cores)")
     ms.add_argument("--plot", metavar="FILE.png", help="write Fig. 4b-style histograms")
@@ -1257,14 +1265,7 @@ def build_parser() -> argparse.ArgumentParser:
     mf.add_argument("--trials", type=_positive_int, default=10000, help="trials per fan-in")
     mf.add_argument("--seed", type=_seed, default=0,
                     help="root seed of the device and mismatch draws")
-    mf.add_argument("--sigma-ra", type=_fraction, default=0.05,
-                    help="relative RA sigma (IMCE III-B)")
-    mf.add_argument("--sigma-tmr", type=_fraction, default=0.10,
-                    help="relative TMR sigma (IMCE III-B)")
-    mf.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
-                    help="Pelgrom Vth mismatch on every access/reference NMOS")
-    mf.add_argument("--i-read-a", type=_positive_float, default=None,
-                    help="read current (A); default the cell's, 20 µA")
+    _sense_variation_options(mf)
     mf.add_argument("--workers", type=_positive_int, default=None,
                     help="worker processes (default: all cores)")
     mf.add_argument("--plot", metavar="FILE.png", help="margins against fan-in")
@@ -1283,14 +1284,7 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--method", choices=("spice", "model"), default="spice",
                     help="evaluate samples in ngspice (spice) or the analytic divider model "
                     "(model)")
-    mi.add_argument("--sigma-ra", type=_fraction, default=0.05,
-                    help="relative RA sigma (IMCE III-B)")
-    mi.add_argument("--sigma-tmr", type=_fraction, default=0.10,
-                    help="relative TMR sigma (IMCE III-B)")
-    mi.add_argument("--vth-mismatch", action=argparse.BooleanOptionalAction, default=False,
-                    help="Pelgrom Vth mismatch on every access/reference NMOS")
-    mi.add_argument("--i-read-a", type=_positive_float, default=None,
-                    help="read current (A); default the cell's, 20 µA")
+    _sense_variation_options(mi)
     mi.add_argument("--workers", type=_positive_int, default=None,
                     help="ngspice worker processes (default: all cores)")
     mi.add_argument("--plot", metavar="FILE.png", default=None,
