@@ -840,8 +840,7 @@ def cmd_lut_build(args) -> int:
     the_grid = grid.load_grid(args.grid) if args.grid else None
     base = io.read_lut(args.compare) if args.compare else None
     steps = None if args.steps is None else [s.strip() for s in args.steps.split(",")]
-    total = len(build._chosen(args.tech, steps)) + 1 + (
-        args.tech == build.MAJORITY_MC_TECH and device is None)
+    total = build.progress_count(args.tech, steps, device)
     with _executor(args, args.workers if args.scheduler is None else None) as ex, \
             progress_bar(total, f"characterizing {args.tech}", "step") as bar:
         lut = build.build(args.tech, device=device, grid=the_grid, quick=args.quick,

@@ -318,7 +318,7 @@ def majority_mc_summaries(tech_name: str, *, quick: bool, seed: int, executor=No
     from ..characterize import majority
     from ..netlists import majority_designs as designs
 
-    if tech_name != MAJORITY_MC_TECH or device is not None:
+    if not _runs_majority_mc(tech_name, device):
         return []
     trials = MAJORITY_MC_TRIALS[0] if quick else MAJORITY_MC_TRIALS[1]
     out = []
@@ -375,6 +375,18 @@ def _chosen(tech_name: str, steps: Sequence[str] | None) -> list[Step]:
         raise ParameterError("steps", f"choose from {', '.join(names)}; got "
                              f"{', '.join(unknown) or 'none'}")
     return [s for s in plan if s.name in steps]
+
+
+def progress_count(tech_name: str, steps: Sequence[str] | None = None, device=None) -> int:
+    """How many times :func:`build` calls ``progress``: once per chosen step, once for the
+    sense Monte Carlo, once for the majority Monte Carlo where it runs
+    (:func:`majority_mc_summaries`)."""
+    return len(_chosen(tech_name, steps)) + 1 + int(_runs_majority_mc(tech_name, device))
+
+
+def _runs_majority_mc(tech_name: str, device) -> bool:
+    """The majority Monte Carlo runs for the designs' node with the default junction."""
+    return tech_name == MAJORITY_MC_TECH and device is None
 
 
 def check_inputs(technology_spec, device=None, grid=None, executor=None):
