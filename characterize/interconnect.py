@@ -26,8 +26,8 @@ at every temperature: copper's +0.4 %/K is not applied). Energies are per bit tr
   :data:`LEAK_WINDOW_S` (power = energy_j / latency_s). From ``.op`` off-currents per metre
   of width (NMOS and PMOS, |Vds| = VDD) and of one cell read-access transistor (drain at
   the read voltage, the unselected cells of an active column; with the lines grounded in
-  standby a SOT cell leaks nothing). Periphery = the transistor widths of the row decoder
-  pair (:func:`netlists.array.decoder_pair_subckt`), one word-line driver per row
+  standby a SOT cell leaks nothing). Periphery = the transistor widths of the predecoded
+  row decoder pair (:func:`netlists.decoder.decoder_widths_m`), one word-line driver per row
   (:func:`netlists.periphery.line_driver_mult`) and one StrongARM sense amplifier per
   column, each static gate leaking through half its width on average:
   P = VDD (I_n' sum W_n + I_p' sum W_p) / 2 (stack effect ignored: an upper bound).
@@ -46,6 +46,7 @@ from ..errors import ParameterError, SimulationError
 from ..netlists import interconnect as ni
 from ..netlists import periphery as pn
 from .executor import executor_scope
+from .periphery import corners as _corners
 from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 
 __all__ = ["SIZING_STAGES", "WIRE_STAGES", "LEAK_WINDOW_S",
@@ -181,7 +182,7 @@ def repeater_capacitance_f(tech_name, h: float, *, vdd_v: float | None = None,
 @functools.lru_cache(maxsize=64)
 def periphery_widths_m(tech_name: str, rows: int, cols: int) -> tuple[float, float]:
     """(sum of NMOS widths, sum of PMOS widths) of one sub-array's periphery (m)."""
-    from ..netlists import array as arr
+    from ..netlists import decoder as dn
     from ..netlists import sense_amp as sa
     from ..netlists import spice_text as st
 
@@ -193,7 +194,7 @@ def periphery_widths_m(tech_name: str, rows: int, cols: int) -> tuple[float, flo
         p = sum(m.w_m for m in mos if m.model == tech.pmos_model)
         return n, p
 
-    dec_n, dec_p = widths(arr.decoder_pair_subckt("dec", tech, rows), "dec")
+    dec_n, dec_p = dn.decoder_widths_m(tech, rows)
     sa_n, sa_p = widths(sa.strongarm_subckt("sa", tech), "sa")
     drv_n = pn.line_driver_mult(cols) * tech.l_min_m
     return (dec_n + rows * drv_n + cols * sa_n, dec_p + rows * 2 * drv_n + cols * sa_p)
@@ -204,17 +205,6 @@ def _leak_currents(vec) -> tuple[float, float, float]:
     def i(name):
         return abs(float(np.asarray(vec[f"{name}#branch"]).ravel()[0]))
     return i("vnd") / ni.LEAK_W_M, i("vps") / ni.LEAK_W_M, i("vbl")
-
-
-def _corners(tech: Technology, vdd_values, temperatures_k, quick: bool):
-    """(vdds, temps): the gate ops' rule (quick: nominal VDD and the lowest temperature)."""
-    temps = tuple(sorted(float(t) for t in temperatures_k))
-    if quick:
-        return (tech.vdd_v,), temps[:1]
-    vdds = tuple(sorted(round(float(v), 9) for v in (
-        vdd_values if vdd_values is not None
-        else (0.9 * tech.vdd_v, tech.vdd_v, 1.1 * tech.vdd_v))))
-    return vdds, temps
 
 
 def interconnect_ops(tech_name, *, quick: bool = False, vdd_values=None,

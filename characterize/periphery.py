@@ -31,6 +31,7 @@ import numpy as np
 from ..devices.technology import Technology, technology
 from ..errors import ParameterError, SimulationError
 from ..netlists import array as arr
+from ..netlists import decoder as dn
 from ..netlists import periphery as pn
 from ..netlists.periphery import FO, SEGMENT_PITCHES, SLEW_S
 from .adders import (
@@ -46,13 +47,12 @@ from .executor import executor_scope
 from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 
 __all__ = [
-    "DECODER_SIM_ROWS",
     "FO",
     "SEGMENT_PITCHES",
     "SLEW_S",
     "adder_n",
     "bitcount_n",
-    "decoder_scale",
+    "corners",
     "fa_tree_counts",
     "gate_ops",
     "inverter_load_capacitance_f",
@@ -210,6 +210,17 @@ _GATES = {
 }
 
 
+def corners(tech: Technology, vdd_values, temperatures_k, quick: bool):
+    """(vdds, temperatures) of a characterization: nominal x (0.9, 1.0, 1.1) unless
+    ``vdd_values`` are given; ``quick``: nominal VDD and the lowest temperature."""
+    if quick:
+        return (tech.vdd_v,), tuple(sorted(float(t) for t in temperatures_k))[:1]
+    vdds = tuple(sorted(round(float(v), 9) for v in (
+        vdd_values if vdd_values is not None
+        else (0.9 * tech.vdd_v, tech.vdd_v, 1.1 * tech.vdd_v))))
+    return vdds, tuple(sorted(float(t) for t in temperatures_k))
+
+
 def gate_ops(tech_name: str | Technology, *, vdd_values: Sequence[float] | None = None,
              temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
              ops: Sequence[str] = ("inv", "fa", "dff"), executor=None, checkpoint=None,
@@ -245,13 +256,7 @@ def gate_ops(tech_name: str | Technology, *, vdd_values: Sequence[float] | None 
     unknown = set(ops) - set(_GATES)
     if unknown:
         raise ParameterError("ops", f"unknown gates {sorted(unknown)}; choose from {list(_GATES)}")
-    if quick:  # the nominal corner, as ops.vdd_axis / ops.temperature_axis
-        vdds, temps = (tech.vdd_v,), tuple(sorted(float(t) for t in temperatures_k))[:1]
-    else:
-        vdds = tuple(sorted(round(float(v), 9) for v in (
-            vdd_values if vdd_values is not None
-            else (0.9 * tech.vdd_v, tech.vdd_v, 1.1 * tech.vdd_v))))
-        temps = tuple(sorted(float(t) for t in temperatures_k))
+    vdds, temps = corners(tech, vdd_values, temperatures_k, quick)
     grid = [(op, i, j) for op in ops for i in range(len(vdds)) for j in range(len(temps))]
     benches = [_GATES[op][0](tech, vdds[i], temps[j]) for op, i, j in grid]
     results = _simulate(benches, executor, checkpoint, stage)
@@ -356,14 +361,21 @@ def _bitline_measure(vec, vdd, v_read):
     return e, rise
 
 
-#: decoder sizes simulated (quick, full); larger sizes use the documented scaling
-DECODER_SIM_ROWS = ((4, 8), (8, 16, 32))
+def _static_power_w(vec, source: str, v: float, t_until: float) -> float:
+    """Mean supply power before ``t_until`` (the circuit at rest: its leakage), W."""
+    return _supply_energy(vec, source, v, 0.0, t_until) / t_until
 
 
 def _decoder_measure(vec, vdd, n_rows):
-    t, t1, t2, stop = vec["time"], pn.LINE_T1_S, pn.LINE_T2_S, pn.LINE_STOP_S
+    """Dynamic energy per decode and worst delay of :func:`netlists.decoder.decoder_bench`.
+
+    Energy: supply energy over the round trip 0 -> n-1 -> 0 minus the leakage the decoder
+    draws at rest (the mean supply power before the first edge x the window: leakage is
+    the LUT's ``leakage_periphery``), plus the address sources' charge, / 2.
+    """
+    t, t1, t2, stop = vec["time"], dn.T1_S, dn.T2_S, dn.STOP_S
     bits = n_rows.bit_length() - 1
-    e = _supply_energy(vec, "Vdd", vdd, 0.0, stop)
+    e = _supply_energy(vec, "Vdd", vdd, 0.0, stop) - _static_power_w(vec, "Vdd", vdd, t1) * stop
     e += sum(_input_energy(vec, f"Va{b}", vdd, 0.0, stop) for b in range(bits))
     t_in1, t_in2 = t1 + SLEW_S / 2, t2 + SLEW_S / 2
     d1 = _last_cross(t, vec[f"w{n_rows - 1}"], vdd / 2, t1, t2, +1) - t_in1
@@ -371,33 +383,24 @@ def _decoder_measure(vec, vdd, n_rows):
     return e / 2.0, max(d1, d2)
 
 
-def decoder_scale(sim: dict[int, tuple[float, float]], n: int) -> tuple[float, float]:
-    """Decoder energy/delay at ``n`` rows from simulated sizes.
-
-    Simulated sizes are used as they are. Beyond the largest simulated n0:
-    E(n) = E(n0) (n log2 n) / (n0 log2 n0) -- each of the log2 n address literals fans
-    out to n/2 first-level gates and the decoder holds ~n log2 n gates;
-    t(n) = t(n0) + s (log2 n - log2 n0) -- one more address bit adds about one stage of
-    delay, s fitted from the two largest simulated sizes (the log2 rows stages rule).
-    """
-    if n in sim:
-        return sim[n]
-    sizes = sorted(sim)
-    n0, n1 = sizes[-1], sizes[-2]
-    e0, t0 = sim[n0]
-    s = max((t0 - sim[n1][1]) / (math.log2(n0) - math.log2(n1)), 0.0)
-    if n < n0:
-        raise ParameterError("rows", f"{n} below the largest simulated decoder ({n0}) and "
-                                     f"not simulated")
-    return (e0 * n * math.log2(n) / (n0 * math.log2(n0)),
-            t0 + s * (math.log2(n) - math.log2(n0)))
+#: (builder, measure) of each line op: builder(tech, n, vdd, temp_k, v_read_v)
+_LINE_BENCHES = {
+    "wordline": (lambda tech, n, vdd, temp, v_read: pn.wordline_bench(tech, n, vdd, temp),
+                 lambda vec, n, vdd, v_read: _wordline_measure(vec, vdd)),
+    "bitline": (lambda tech, n, vdd, temp, v_read: pn.bitline_bench(tech, n, vdd, v_read, temp),
+                lambda vec, n, vdd, v_read: _bitline_measure(vec, vdd, v_read)),
+    "decoder": (lambda tech, n, vdd, temp, v_read: dn.decoder_bench(tech, n, vdd, temp),
+                lambda vec, n, vdd, v_read: _decoder_measure(vec, vdd, n)),
+}
 
 
 def line_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 128, 256, 512, 1024),
              cols: Sequence[int] = (64, 128, 256, 512, 1024), quick: bool = False,
-             v_read_v: float = 0.2, decoder_sim_rows: Sequence[int] | None = None,
-             executor=None, checkpoint=None, stage: str = "lines") -> list[OpCharacterization]:
-    """Word line (axis ``cols``), bit line and decoder (axis ``rows``) at nominal VDD, 300 K.
+             v_read_v: float = 0.2, vdd_values: Sequence[float] | None = None,
+             temperatures_k: Sequence[float] = (300.0, 358.0), executor=None,
+             checkpoint=None, stage: str = "lines") -> list[OpCharacterization]:
+    """Word line (axis ``cols``), bit line and row decoder (axis ``rows``), each simulated
+    at every size and every (vdd_v, temperature_k) corner: no size is extrapolated.
 
     * ``wordline``: inverter driver (Wn = 4 l_min per 64 cells, Wp = 2 Wn) into a wire of
       ``cols`` x 12 F (array.PITCH_ALONG_ROW_F) with R, C per metre of the technology,
@@ -409,88 +412,87 @@ def line_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 128, 256
       from a ``v_read_v`` source, then discharged to ground. Energy = read-source energy
       + gate charge of the precharge and discharge switches; latency = 50 % of v_read at
       the far end after the precharge edge.
-    * ``decoder``: :func:`array.decoder_pair_subckt` simulated at DECODER_SIM_ROWS with the
-      address flipping 0 -> n-1 -> 0 (enable A high, B idle, word lines unloaded); energy
-      per decode (supply + address-source charge) and worst address-to-word-line delay;
-      larger row counts by :func:`decoder_scale`.
+    * ``decoder``: the predecoded multi-line-enable decoder of
+      :func:`netlists.decoder.decoder_bench` (its reduced construction), the address
+      flipping 0 -> n-1 -> 0 (decoder A enabled, B idle, word lines unloaded); dynamic
+      energy per decode (leakage at rest subtracted: it is ``leakage_periphery``) and the
+      worst address-to-word-line delay.
 
-    The benches are :func:`netlists.periphery.wordline_bench`, ``bitline_bench`` and
-    ``decoder_bench``.
+    ``tests/characterize/test_line_reduction.py`` checks the lumped segments and the
+    reduced decoder against one-segment-per-cell netlists at 64 and 128 cells.
 
     Parameters
     ----------
     tech_name : str or Technology
         Technology node, e.g. ``"45nm"``.
     rows, cols : sequence of int
-        Line lengths in cells.
+        Line lengths in cells (the decoder needs powers of two >= 4).
     quick : bool
-        Simulate only the first and last of ``rows``/``cols`` and the small decoders.
+        The first and last of ``rows``/``cols`` at nominal VDD and the lowest temperature.
     v_read_v : float
         Bit-line precharge (read) voltage (V).
-    decoder_sim_rows : sequence of int, optional
-        Simulated decoder sizes (powers of two, >= 2 of them); DECODER_SIM_ROWS by default.
+    vdd_values : sequence of float, optional
+        Supplies (V); nominal x (0.9, 1.0, 1.1) by default.
+    temperatures_k : sequence of float
+        Temperatures (K).
     executor : Executor, optional
         Where the benches run; a local executor for this call if None.
     checkpoint : Checkpoint, optional
         Store finished benches under ``stage`` and skip the stored ones.
     stage : str
         Checkpoint stage name.
+
+    Returns
+    -------
+    list of OpCharacterization
+        ``wordline``, ``bitline``, ``decoder``, arrays of shape (len(vdd), len(temperature),
+        len(sizes)).
     """
     tech = _tech(tech_name)
-    vdd = tech.vdd_v
     rows = tuple(sorted(int(r) for r in rows))
     cols = tuple(sorted(int(c) for c in cols))
+    for n in rows:
+        dn.split_bits(n)          # a power of two >= 4, or a ParameterError naming rows
     if quick:
         rows, cols = (rows[0], rows[-1]), (cols[0], cols[-1])
-    dec_rows = tuple(sorted(decoder_sim_rows)) if decoder_sim_rows is not None \
-        else DECODER_SIM_ROWS[0 if quick else 1]
-    if len(dec_rows) < 2:
-        raise ParameterError("decoder_sim_rows", "give at least two sizes")
-    benches = ([("wordline", c, pn.wordline_bench(tech, c, vdd)) for c in cols]
-               + [("bitline", r, pn.bitline_bench(tech, r, vdd, v_read_v)) for r in rows]
-               + [("decoder", n, pn.decoder_bench(tech, n, vdd)) for n in dec_rows])
-    results = _simulate([b for _, _, b in benches], executor, checkpoint, stage)
-    meas: dict[str, dict[int, tuple[float, float]]] = {"wordline": {}, "bitline": {},
-                                                       "decoder": {}}
-    hashes: dict[str, dict[str, str]] = {"wordline": {}, "bitline": {}, "decoder": {}}
-    for (kind, n, bench), vec in zip(benches, results):
-        if kind == "wordline":
-            meas[kind][n] = _wordline_measure(vec, vdd)
-        elif kind == "bitline":
-            meas[kind][n] = _bitline_measure(vec, vdd, v_read_v)
-        else:
-            meas[kind][n] = _decoder_measure(vec, vdd, n)
-        hashes[kind][f"{kind}_{n}"] = sha256_text(bench.text)
-    dec = [decoder_scale(meas["decoder"], n) for n in rows]
+    vdds, temps = corners(tech, vdd_values, temperatures_k, quick)
+    sizes = {"wordline": cols, "bitline": rows, "decoder": rows}
+    grid = [(op, i, j, k) for op in _LINE_BENCHES for i in range(len(vdds))
+            for j in range(len(temps)) for k in range(len(sizes[op]))]
+    # largest first: the longest benches start early and the pool ends together
+    grid.sort(key=lambda g: -sizes[g[0]][g[3]])
+    benches = [_LINE_BENCHES[op][0](tech, sizes[op][k], vdds[i], temps[j], v_read_v)
+               for op, i, j, k in grid]
+    results = _simulate(benches, executor, checkpoint, stage)
+    energy = {op: np.zeros((len(vdds), len(temps), len(sizes[op]))) for op in sizes}
+    latency = {op: np.zeros_like(energy[op]) for op in sizes}
+    hashes: dict[str, dict[str, str]] = {op: {} for op in sizes}
+    for (op, i, j, k), bench, vec in zip(grid, benches, results):
+        n = sizes[op][k]
+        energy[op][i, j, k], latency[op][i, j, k] = _LINE_BENCHES[op][1](vec, n, vdds[i],
+                                                                         v_read_v)
+        hashes[op][f"{op}_{n}_vdd{vdds[i]:.3g}_t{temps[j]:.0f}"] = sha256_text(bench.text)
+    corner = (AxisSpec("vdd_v", vdds, "V", tech.vdd_v),
+              AxisSpec("temperature_k", temps, "K", 300.0))
     wire = (f"{tech.wire_r_ohm_per_m:.3g} Ohm/m, {tech.wire_c_f_per_m:.3g} F/m, "
             f"{SEGMENT_PITCHES} pitches per RC segment")
-    return [
-        OpCharacterization(
-            "wordline", (AxisSpec("cols", cols, "1", None),),
-            np.array([meas["wordline"][c][0] for c in cols]),
-            np.array([meas["wordline"][c][1] for c in cols]),
-            f"{tech.name}: word line of cols x {arr.PITCH_ALONG_ROW_F:g} F ({wire}) with "
-            f"read-access gates, inverter driver Wn = 4 l_min per 64 cells",
-            "energy per activation (assert + deassert): driver supply + VDD x driver-gate "
-            "charge; latency: worst 50 % delay at the far end; VDD nominal, 300 K",
-            hashes["wordline"]),
-        OpCharacterization(
-            "bitline", (AxisSpec("rows", rows, "1", None),),
-            np.array([meas["bitline"][r][0] for r in rows]),
-            np.array([meas["bitline"][r][1] for r in rows]),
-            f"{tech.name}: bit line of rows x {arr.PITCH_ALONG_COL_F:g} F ({wire}) with "
-            f"access-transistor drains, precharged to the read voltage {v_read_v:g} V "
-            f"through an NMOS switch",
-            "energy per precharge + discharge: read-source energy + VDD x switch gate "
-            "charge; latency: far end reaches 50 % of the read voltage; VDD nominal, 300 K",
-            hashes["bitline"]),
-        OpCharacterization(
-            "decoder", (AxisSpec("rows", rows, "1", None),),
-            np.array([d[0] for d in dec]), np.array([d[1] for d in dec]),
-            f"{tech.name}: multi-line-enable row decoder (array.decoder_pair_subckt); "
-            f"simulated at {list(dec_rows)} rows, larger sizes scaled (E ~ n log2 n, "
-            f"delay + one stage per address bit)",
-            "energy per decode (address 0 -> n-1 and back, / 2; supply + address-source "
-            "charge); latency: worst 50 % address-to-word-line delay; VDD nominal, 300 K",
-            hashes["decoder"]),
-    ]
+    text = {
+        "wordline": (f"{tech.name}: word line of cols x {arr.PITCH_ALONG_ROW_F:g} F ({wire}) "
+                     f"with read-access gates, inverter driver Wn = 4 l_min per 64 cells",
+                     "energy per activation (assert + deassert): driver supply + VDD x "
+                     "driver-gate charge; latency: worst 50 % delay at the far end"),
+        "bitline": (f"{tech.name}: bit line of rows x {arr.PITCH_ALONG_COL_F:g} F ({wire}) "
+                    f"with access-transistor drains, precharged to the read voltage "
+                    f"{v_read_v:g} V through an NMOS switch",
+                    "energy per precharge + discharge: read-source energy + VDD x switch "
+                    "gate charge; latency: far end reaches 50 % of the read voltage"),
+        "decoder": (f"{tech.name}: multi-line-enable row decoder, "
+                    f"{dn.construction_note(max(rows))}",
+                    "dynamic energy per decode (address 0 -> n-1 and back, / 2; supply "
+                    "minus leakage at rest + address-source charge); latency: worst 50 % "
+                    "address-to-word-line delay"),
+    }
+    return [OpCharacterization(op, (*corner, AxisSpec("cols" if op == "wordline" else "rows",
+                                                       sizes[op], "1", None)),
+                               energy[op], latency[op], text[op][0], text[op][1], hashes[op])
+            for op in ("wordline", "bitline", "decoder")]

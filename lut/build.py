@@ -163,8 +163,9 @@ def _gates(ctx: BuildContext) -> list:
 def _lines(ctx: BuildContext) -> list:
     from ..characterize import periphery
     return periphery.line_ops(ctx.tech, quick=ctx.quick, rows=ctx.grid.rows,
-                              cols=ctx.grid.cols, executor=ctx.executor,
-                              checkpoint=ctx.checkpoint)
+                              cols=ctx.grid.cols, vdd_values=ctx.vdd_values,
+                              temperatures_k=ctx.grid.temperatures_k,
+                              executor=ctx.executor, checkpoint=ctx.checkpoint)
 
 
 @step("interconnect_ops", "global interconnect and leakage", ("45nm", "22nm", USER_TECHNOLOGY))
@@ -349,6 +350,9 @@ def _technology_record(tech) -> dict:
     """The technology as used (every field, the card's sha256), for provenance and keys."""
     record = tech.to_dict()
     record["card_sha256"] = _file_sha256(tech.card_path)
+    if record.get("source_file"):   # the file's name and content, not this machine's path
+        record["source_sha256"] = _file_sha256(Path(record["source_file"]))
+        record["source_file"] = Path(record["source_file"]).name
     return record
 
 

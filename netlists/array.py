@@ -60,7 +60,7 @@ from . import sense_amp as sa
 from . import spice_text as st
 
 __all__ = ["PITCH_ALONG_ROW_F", "PITCH_ALONG_COL_F", "WRITE_W_MULT_22", "dynamic_cell_subckt",
-           "cell3t_subckt", "static_cell_subckt", "decoder_subckt", "decoder_pair_subckt", "subarray_lines",
+           "cell3t_subckt", "static_cell_subckt", "nor2_subckt", "decoder_subckt", "decoder_pair_subckt", "subarray_lines",
            "write_calibration_netlist", "Phase", "ArrayBench",
            "array_bench", "static_read_netlist", "cell_node", "mx_node", "column_wire_r_ohm"]
 
@@ -125,8 +125,9 @@ def cell3t_subckt(name: str, mtj_subckt: str, *, tech: Technology | None = None,
 
 
 # ----------------------------------------------------------------------------- gates
-def _nor2_subckt(name: str, tech: Technology, *, wn_mult: float = 2.0,
-                 wp_mult: float = 8.0) -> list[str]:
+def nor2_subckt(name: str, tech: Technology, *, wn_mult: float = 2.0,
+                wp_mult: float = 8.0) -> list[str]:
+    """``.subckt NAME a b y vdd``: CMOS NOR2 (W = multiples of l_min)."""
     l = tech.l_min_m
     return [st.subckt(name, ("a", "b", "y", "vdd")),
             st.mosfet("Mpa", "px", "a", "vdd", "vdd", tech.pmos_model, w_m=wp_mult * l, l_m=l),
@@ -191,7 +192,7 @@ def decoder_pair_subckt(name: str, tech: Technology, n_rows: int, *,
     ya = [f"ya{k}" for k in range(n_rows)]
     yb = [f"yb{k}" for k in range(n_rows)]
     w = [f"w{k}" for k in range(n_rows)]
-    lines = [*decoder_subckt(dec, tech, n_rows), *_nor2_subckt(nor, tech),
+    lines = [*decoder_subckt(dec, tech, n_rows), *nor2_subckt(nor, tech),
              *sa.inverter_subckt(inv_out, tech, wn_mult=wn_out_mult, wp_mult=wp_out_mult),
              st.subckt(name, [*a, 'ena', *bb, 'enb', *w, 'vdd']),
              f"Xda {' '.join([*a, 'ena', *ya, 'vdd'])} {dec}",

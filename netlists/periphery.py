@@ -54,7 +54,6 @@ __all__ = [
     "WP_UNIT",
     "bench_header",
     "bitline_bench",
-    "decoder_bench",
     "dff_bench",
     "dff_data_bit",
     "dff_lines",
@@ -95,8 +94,8 @@ LINE_T1_S, LINE_T2_S, LINE_STOP_S = 100e-12, 2.1e-9, 4.1e-9
 
 
 # ----------------------------------------------------------------------------- pieces
-def instance(name: str, nodes: Sequence[str], sub: str) -> str:
-    """Subcircuit instance line ``Xname node ... sub`` (names checked as spice_text does).
+def instance(name: str, nodes: Sequence[str], sub: str, *, m: int = 1) -> str:
+    """Subcircuit instance line ``Xname node ... sub [m=M]`` (names checked as spice_text does).
 
     Parameters
     ----------
@@ -106,11 +105,17 @@ def instance(name: str, nodes: Sequence[str], sub: str) -> str:
         Port nodes in the subcircuit's port order.
     sub : str
         Subcircuit name.
+    m : int
+        Multiplicity: ngspice multiplies every device of the instance (``m`` identical
+        copies on the same nodes).
     """
     st.check_name(name, field="instance")
     if name[0].lower() != "x":
         raise ParameterError("instance", f"{name!r} must start with 'X'")
-    return " ".join([name, *(st.check_node(n) for n in nodes), st.check_name(sub)])
+    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+        raise ParameterError("m", f"must be an integer >= 1, got {m!r}")
+    line = " ".join([name, *(st.check_node(n) for n in nodes), st.check_name(sub)])
+    return line if m == 1 else f"{line} m={m}"
 
 
 def nmos(tech: Technology, name: str, d: str, g: str, s: str, mult: float) -> st.Line:
@@ -288,14 +293,19 @@ def line_driver_mult(n: int) -> float:
 
 
 def rc_ladder(tech: Technology, prefix: str, n: int, pitch_f: float, far: str, first: str,
-              cell_mosfet: Callable[[str, str, int], str]) -> list[str]:
+              cell_mosfet: Callable[[str, str, int], str], *,
+              segment_pitches: int = SEGMENT_PITCHES) -> list[str]:
     """RC ladder of ``n`` cell pitches of ``pitch_f`` F from ``first`` to ``far``.
 
-    Segments of :data:`SEGMENT_PITCHES` pitches (the last may be shorter), each a series
+    Segments of ``segment_pitches`` pitches (the last may be shorter), each a series
     R and a C to ground of the technology's wire per metre, and one transistor
-    ``cell_mosfet(name, node, cells)`` standing for the segment's ``cells`` cell loads.
+    ``cell_mosfet(name, node, cells)`` standing for the segment's ``cells`` cell loads
+    (``segment_pitches`` = 1: the fully expanded line, one cell per pitch).
     """
-    k = min(SEGMENT_PITCHES, n)
+    if isinstance(segment_pitches, bool) or not isinstance(segment_pitches, int) \
+            or segment_pitches < 1:
+        raise ParameterError("segment_pitches", f"must be an integer >= 1, got {segment_pitches!r}")
+    k = min(segment_pitches, n)
     nseg = math.ceil(n / k)
     r_p = pitch_f * tech.node_m * tech.wire_r_ohm_per_m
     c_p = pitch_f * tech.node_m * tech.wire_c_f_per_m
@@ -311,7 +321,7 @@ def rc_ladder(tech: Technology, prefix: str, n: int, pitch_f: float, far: str, f
 
 
 def wordline_bench(tech: Technology, n_cols: int, vdd_v: float, temp_k: float = 300.0, *,
-                   slew_s: float = SLEW_S) -> st.Netlist:
+                   slew_s: float = SLEW_S, segment_pitches: int = SEGMENT_PITCHES) -> st.Netlist:
     """Inverter driver (``Mdp``/``Mdn``, :func:`line_driver_mult`) into a word line of
     ``n_cols`` x :data:`array.PITCH_ALONG_ROW_F` F ending at ``far``.
 
@@ -329,13 +339,15 @@ def wordline_bench(tech: Technology, n_cols: int, vdd_v: float, temp_k: float = 
     lines += rc_ladder(tech, "w", n_cols, arr.PITCH_ALONG_ROW_F, "far", "wl0",
                        lambda name, node, cells: st.mosfet(name, "0", node, "0", "0",
                                                            tech.nmos_model,
-                                                           w_m=cells * tech.read_w_mult * l, l_m=l))
+                                                           w_m=tech.read_w_mult * l, l_m=l, m=cells),
+                       segment_pitches=segment_pitches)
     return st.circuit("spincim periphery word line",
                       [*lines, st.analysis_line(transient(LINE_STOP_S))])
 
 
 def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
-                  temp_k: float = 300.0, *, slew_s: float = SLEW_S) -> st.Netlist:
+                  temp_k: float = 300.0, *, slew_s: float = SLEW_S,
+                  segment_pitches: int = SEGMENT_PITCHES) -> st.Netlist:
     """Bit line of ``n_rows`` x :data:`array.PITCH_ALONG_COL_F` F ending at ``far``.
 
     Each row pitch carries a cell's (off) read access drain (W = tech.read_w_mult l_min). An
@@ -356,29 +368,7 @@ def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
     lines += rc_ladder(tech, "b", n_rows, arr.PITCH_ALONG_COL_F, "far", "bl0",
                        lambda name, node, cells: st.mosfet(name, node, "0", "0", "0",
                                                            tech.nmos_model,
-                                                           w_m=cells * tech.read_w_mult * l, l_m=l))
+                                                           w_m=tech.read_w_mult * l, l_m=l, m=cells),
+                       segment_pitches=segment_pitches)
     return st.circuit("spincim periphery bit line",
-                      [*lines, st.analysis_line(transient(LINE_STOP_S))])
-
-
-def decoder_bench(tech: Technology, n_rows: int, vdd_v: float, temp_k: float = 300.0, *,
-                  slew_s: float = SLEW_S) -> st.Netlist:
-    """:func:`array.decoder_pair_subckt` of ``n_rows`` (a power of two) with decoder A enabled.
-
-    Address sources ``Va0`` .. ``Va{bits-1}`` go 0 -> n-1 at :data:`LINE_T1_S` and back to
-    0 at :data:`LINE_T2_S` (every bit flips, ``slew_s`` ramps); decoder B's inputs and
-    enable sit on ``Vz``
-    (0 V); word lines ``w0`` .. ``w{n-1}`` unloaded.
-    """
-    bits = n_rows.bit_length() - 1
-    lines = [st.include(str(tech.card_path)), st.temperature(temp_k - 273.15),
-             st.vsource_dc("Vdd", "vdd", "0", vdd_v), st.vsource_dc("Vz", "zero", "0", 0.0),
-             *arr.decoder_pair_subckt("dec", tech, n_rows)]
-    ports = ([f"a{b}" for b in range(bits)] + ["vdd"] + ["zero"] * bits + ["zero"]
-             + [f"w{k}" for k in range(n_rows)] + ["vdd"])
-    lines.append(instance("Xdec", ports, "dec"))
-    for b in range(bits):   # address 0 -> n-1 at T1 -> 0 at T2: every bit flips
-        lines.append(pwl_bits(f"Va{b}", f"a{b}", [0, 1, 0], LINE_T1_S, LINE_T2_S - LINE_T1_S,
-                              vdd_v, slew_s=slew_s))
-    return st.circuit("spincim periphery decoder",
                       [*lines, st.analysis_line(transient(LINE_STOP_S))])

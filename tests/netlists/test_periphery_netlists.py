@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import spincim.netlists.periphery as pn
+from spincim.netlists import decoder as dn
 from spincim.devices.technology import technology
 from spincim.errors import ParameterError
 from spincim.netlists import array as arr
@@ -30,7 +31,7 @@ def _benches(tech):
         "dff": pn.dff_bench(tech, 0.9 * vdd, 300.0),
         "wordline": pn.wordline_bench(tech, 100, vdd),
         "bitline": pn.bitline_bench(tech, 64, vdd, 0.2),
-        "decoder": pn.decoder_bench(tech, 8, vdd),
+        "decoder": dn.decoder_bench(tech, 8, vdd),
     }
 
 
@@ -155,7 +156,8 @@ def test_wordline_bench(n_cols):
     cells = [x for x in bench.mosfets if x.gate != "in"]
     n_seg = math.ceil(n_cols / min(pn.SEGMENT_PITCHES, n_cols))
     assert len(cells) == n_seg
-    assert sum(x.w_m for x in cells) == pytest.approx(n_cols * READ_W_MULT * l)
+    assert all(x.w_m == pytest.approx(READ_W_MULT * l) for x in cells)   # one cell each, m = cells
+    assert sum(dict(x.params)["m"] if "m" in dict(x.params) else 1 for x in cells) == n_cols
     assert all(x.drain == x.source == x.bulk == "0" for x in cells)   # gate loads
     assert cells[-1].gate == "far"
     lines = _top_lines(bench.text)
@@ -179,7 +181,8 @@ def test_bitline_bench(n_rows):
     assert switches["mpre"].w_m == pytest.approx(m * l) == switches["mdis"].w_m
     assert (switches["mpre"].gate, switches["mdis"].gate) == ("pre", "dis")
     cells = [x for x in bench.mosfets if x.name not in switches]
-    assert sum(x.w_m for x in cells) == pytest.approx(n_rows * READ_W_MULT * l)
+    assert all(x.w_m == pytest.approx(READ_W_MULT * l) for x in cells)   # one cell each, m = cells
+    assert sum(dict(x.params)["m"] if "m" in dict(x.params) else 1 for x in cells) == n_rows
     assert all(x.gate == x.source == x.bulk == "0" for x in cells)   # off drains
     assert bench.source("vr").dc == v_read and not bench.source("vr").switching
     t1, t2 = pn.LINE_T1_S, pn.LINE_T2_S
@@ -193,30 +196,83 @@ def test_bitline_bench(n_rows):
                                     * tech.wire_c_f_per_m, rel=1e-12)
 
 
-@pytest.mark.parametrize("n_rows", [4, 8, 32])
+@pytest.mark.parametrize("n_rows", [4, 8, 32, 1024])
 def test_decoder_bench(n_rows):
     tech = technology("45nm")
     vdd = tech.vdd_v
     bits = n_rows.bit_length() - 1
-    bench = pn.decoder_bench(tech, n_rows, vdd)
+    lo, hi = dn.split_bits(n_rows)
+    assert (lo, hi) == ((bits + 1) // 2, bits // 2)
+    bench = dn.decoder_bench(tech, n_rows, vdd)
     assert [s.name for s in bench.sources] == ["vdd", "vz", *(f"va{b}" for b in range(bits))]
     for b in range(bits):
         src = bench.source(f"va{b}")
-        assert np.allclose(src.waveform([0.0, pn.LINE_T1_S + pn.SLEW_S, pn.LINE_T2_S + pn.SLEW_S]),
+        assert np.allclose(src.waveform([0.0, dn.T1_S + pn.SLEW_S, dn.T2_S + pn.SLEW_S]),
                            [0.0, vdd, 0.0])
-    assert bench.mosfets == ()   # everything inside the decoder subckts
+    assert bench.mosfets == ()   # everything inside the gate subckts
     sub = bench.subckt_mosfets
-    assert _widths(sub["dec_dec_inv"], tech) == [("n", 2.0), ("p", 4.0)]
-    assert _widths(sub["dec_dec_nand"], tech) == [("n", 4.0)] * 2 + [("p", 4.0)] * 2
-    assert _widths(sub["dec_nor"], tech) == [("n", 2.0)] * 2 + [("p", 8.0)] * 2
-    assert _widths(sub["dec_drv"], tech) == [("n", 8.0), ("p", 16.0)]
-    assert sub["dec_dec"] == () and sub["dec"] == ()
-    # one decoder instance: enable A high, decoder B (addresses and enable) on 0 V
-    xdec = _top_lines(bench.text)["xdec"].split()
-    assert xdec[-1] == "dec"
-    assert xdec[1:1 + bits] == [f"a{b}" for b in range(bits)] and xdec[1 + bits] == "vdd"
-    assert xdec[2 + bits:3 + 2 * bits] == ["zero"] * (bits + 1)
-    assert xdec[-2] == "vdd" and xdec[3 + 2 * bits:-2] == [f"w{k}" for k in range(n_rows)]
+    assert _widths(sub["dcinv"], tech) == [("n", 2.0), ("p", 4.0)]
+    assert _widths(sub["dcnand"], tech) == [("n", 4.0)] * 2 + [("p", 4.0)] * 2
+    assert _widths(sub["dcnor"], tech) == [("n", 2.0)] * 2 + [("p", 8.0)] * 2
+    assert _widths(sub["dcwl"], tech) == [("n", 8.0), ("p", 16.0)]
+    for name, fanout in (("dcdrvp", 2 ** hi), ("dcdrvq", 2 ** lo)):
+        wn = dn.line_driver_mult(fanout)
+        assert _widths(sub[name], tech) == [("n", wn), ("p", 2 * wn)]
+    top = _top_lines(bench.text)
+    # decoder A on the address sources with its enable high; B on 0 V
+    assert top["xpalo"].split()[1:lo + 2] == [*(f"a{b}" for b in range(lo)), "vdd"]
+    assert top["xpahi"].split()[1:hi + 1] == [f"a{b}" for b in range(lo, bits)]
+    assert top["xpblo"].split()[1:lo + 2] == ["zero"] * (lo + 1)
+    # every row is counted once: the rows of the instances add up to n_rows
+    rows = sum(int(line.split("m=")[1]) if "m=" in line else 1
+               for name, line in top.items() if name.startswith("xna"))
+    assert rows == n_rows
+    # the selected rows exist as nodes: w0 and w{n-1}
+    assert any(line.split()[2] == "w0" for name, line in top.items() if name.startswith("xd"))
+    assert any(line.split()[2] == f"w{n_rows - 1}" for name, line in top.items()
+               if name.startswith("xd"))
+
+
+def test_decoder_expanded_has_every_row_and_wire_segment():
+    tech = technology("45nm")
+    n = 16
+    bench = dn.decoder_bench(tech, n, tech.vdd_v, construction="expanded")
+    top = _top_lines(bench.text)
+    assert sum(name.startswith("xna") for name in top) == n
+    assert not any("m=" in line for line in top.values())
+    lo, hi = dn.split_bits(n)
+    # one segment per row on every predecode line of both decoders
+    assert sum(name.startswith("r") for name in top) == 2 * (2 ** lo + 2 ** hi) * n
+    r_pitch = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_r_ohm_per_m
+    assert float(top["rap0l_0"].split()[3]) == pytest.approx(r_pitch, rel=1e-9)
+
+
+def test_decoder_widths_count_every_device():
+    """decoder_widths_m against the transistors of the expanded bench, counted per instance."""
+    tech = technology("22nm")
+    n = 16
+    bench = dn.decoder_bench(tech, n, tech.vdd_v, construction="expanded")
+    sub = bench.subckt_mosfets
+    per = {k: (sum(m.w_m for m in v if m.model == tech.nmos_model),
+               sum(m.w_m for m in v if m.model == tech.pmos_model)) for k, v in sub.items()}
+    # the predecoders' own instances, from their subckt bodies in the text
+    body, inside = {"dcplo": [], "dcphi": []}, None
+    for line in bench.text.splitlines():
+        w = line.split()
+        if w and w[0].lower() == ".subckt":
+            inside = w[1].lower()
+        elif w and w[0].lower() == ".ends":
+            inside = None
+        elif inside in body and w and w[0][0] in "xX":
+            body[inside].append(w[-1].lower())
+    want_n = want_p = 0.0
+    for name, line in _top_lines(bench.text).items():
+        if name.startswith("x"):
+            subs = [line.split()[-1].lower()]
+            subs = body.get(subs[0], subs)
+            want_n += sum(per[s][0] for s in subs)
+            want_p += sum(per[s][1] for s in subs)
+    assert dn.decoder_widths_m(tech, n) == pytest.approx((want_n, want_p), rel=1e-12)
 
 
 def test_pwl_bits_and_instance():
@@ -224,9 +280,13 @@ def test_pwl_bits_and_instance():
     assert src.element.pwl[1] == (0.8, 0.8, 0.0, 0.0, 0.0, 0.0, 0.8)
     assert src.element.pwl[0][1:] == pytest.approx((1e-10, 1.2e-10, 3e-10, 3.2e-10, 5e-10, 5.2e-10))
     assert pn.instance("Xa", ("in", "out", "vdd"), "unv") == "Xa in out vdd unv"
+    assert pn.instance("Xa", ("in", "out", "vdd"), "unv", m=12) == "Xa in out vdd unv m=12"
     for bad in (("Ma", ("in",), "unv"), ("Xa", ("in out",), "unv"), ("Xa", ("in",), "u;v")):
         with pytest.raises(ParameterError):
             pn.instance(*bad)
+    for m in (0, 1.5, True, "2"):
+        with pytest.raises(ParameterError, match="m"):
+            pn.instance("Xa", ("in",), "unv", m=m)
     assert pn.fo4_load("q", "q")[0] == "Xlq0 q loq0 vld unv" and len(pn.fo4_load("q", "q")) == pn.FO
 
 
