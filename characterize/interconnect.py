@@ -218,7 +218,8 @@ def interconnect_ops(tech_name, *, quick: bool = False, vdd_values=None,
     spec = tech_name if isinstance(tech_name, str) else tech.source_file
     with executor_scope(executor) as ex:
         design = size_repeaters(tech, quick=quick, executor=ex, checkpoint=checkpoint)
-        vdds, temps = _corners(tech, vdd_values, temperatures_k, quick)
+        ax_v, ax_t = _corners(tech, vdd_values, temperatures_k, quick)
+        vdds, temps = ax_v.values, ax_t.values
         corners = [(i, j) for i in range(len(vdds)) for j in range(len(temps))]
         h, s = design.h, design.spacing_m
         kinds = {
@@ -253,8 +254,7 @@ def interconnect_ops(tech_name, *, quick: bool = False, vdd_values=None,
             res[kind][1][i, j] = _edges(vec, "n0", "out", v, t2, stop)
         else:
             leak[(i, j)] = _leak_currents(vec)
-    axes = (AxisSpec("vdd_v", vdds, "V", tech.vdd_v),
-            AxisSpec("temperature_k", temps, "K", 300.0))
+    axes = (ax_v, ax_t)
     wire = (f"global wire {tech.global_wire_r_ohm_per_m:.3g} Ohm/m, "
             f"{tech.global_wire_c_f_per_m:.3g} F/m ({tech.global_wire_source or 'unsourced'})")
     rep = (f"repeaters h = {h:g} unit inverters (Wn {2 * h:g}, Wp {4 * h:g} l_min) every "

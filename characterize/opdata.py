@@ -23,6 +23,25 @@ class AxisSpec:
     nominal: float | None = None
 
 
+#: the temperature every op is quoted at unless asked otherwise (K): room temperature
+NOMINAL_TEMPERATURE_K = 300.0
+
+
+def temperature_spec(temperatures_k, quick: bool) -> AxisSpec:
+    """``temperature_k`` axis of a characterization: the grid's temperatures, or with
+    ``quick`` the one nearest :data:`NOMINAL_TEMPERATURE_K`. Its nominal is 300 K when the
+    axis spans it, else the axis point nearest it (a grid of 250 K only is quoted at 250 K)."""
+    vals = tuple(sorted(float(t) for t in temperatures_k))
+
+    def nearest(values):
+        return min(values, key=lambda t: abs(t - NOMINAL_TEMPERATURE_K))
+    if quick:
+        vals = (nearest(vals),)
+    nominal = NOMINAL_TEMPERATURE_K if vals[0] <= NOMINAL_TEMPERATURE_K <= vals[-1] \
+        else nearest(vals)
+    return AxisSpec("temperature_k", vals, "K", nominal)
+
+
 @dataclass(frozen=True)
 class OpCharacterization:
     """Energy (J) and latency (s) of one operation over ``axes`` (array shapes match).

@@ -41,7 +41,8 @@ from ..netlists import spice_text as st
 from ..netlists import write_driver as wd
 from . import calibration, driver
 from .executor import executor_scope
-from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
+from .opdata import (AxisSpec, OpCharacterization, integrate_power_j, sha256_text,
+                     temperature_spec)
 
 __all__ = ["read_ops", "write_ops", "majority_ops", "source_power_w",
            "source_energy_j", "vdd_axis",
@@ -89,10 +90,8 @@ def vdd_axis(tech: Technology, quick: bool, vdd_values=None) -> AxisSpec:
 
 
 def temperature_axis(temperatures_k, quick: bool) -> AxisSpec:
-    vals = tuple(sorted(float(t) for t in temperatures_k))
-    if quick:
-        vals = vals[:1]
-    return AxisSpec("temperature_k", vals, "K", nominal=300.0)
+    """``temperature_k``: :func:`opdata.temperature_spec`."""
+    return temperature_spec(temperatures_k, quick)
 
 
 def _with_vdd(tech: Technology, vdd_v: float) -> Technology:

@@ -44,7 +44,8 @@ from .adders import (
     ripple_adder_cost,
 )
 from .executor import executor_scope
-from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
+from .opdata import (AxisSpec, OpCharacterization, integrate_power_j, sha256_text,
+                     temperature_spec)
 
 __all__ = [
     "FO",
@@ -210,15 +211,18 @@ _GATES = {
 }
 
 
-def corners(tech: Technology, vdd_values, temperatures_k, quick: bool):
-    """(vdds, temperatures) of a characterization: nominal x (0.9, 1.0, 1.1) unless
-    ``vdd_values`` are given; ``quick``: nominal VDD and the lowest temperature."""
+def corners(tech: Technology, vdd_values, temperatures_k, quick: bool
+            ) -> tuple[AxisSpec, AxisSpec]:
+    """(vdd_v, temperature_k) axes of a characterization: nominal x (0.9, 1.0, 1.1) unless
+    ``vdd_values`` are given, the grid's temperatures; ``quick``: the nominal corner
+    (:func:`opdata.temperature_spec`)."""
     if quick:
-        return (tech.vdd_v,), tuple(sorted(float(t) for t in temperatures_k))[:1]
-    vdds = tuple(sorted(round(float(v), 9) for v in (
-        vdd_values if vdd_values is not None
-        else (0.9 * tech.vdd_v, tech.vdd_v, 1.1 * tech.vdd_v))))
-    return vdds, tuple(sorted(float(t) for t in temperatures_k))
+        vdds = (tech.vdd_v,)
+    else:
+        vdds = tuple(sorted(round(float(v), 9) for v in (
+            vdd_values if vdd_values is not None
+            else (0.9 * tech.vdd_v, tech.vdd_v, 1.1 * tech.vdd_v))))
+    return AxisSpec("vdd_v", vdds, "V", tech.vdd_v), temperature_spec(temperatures_k, quick)
 
 
 def gate_ops(tech_name: str | Technology, *, vdd_values: Sequence[float] | None = None,
@@ -256,7 +260,8 @@ def gate_ops(tech_name: str | Technology, *, vdd_values: Sequence[float] | None 
     unknown = set(ops) - set(_GATES)
     if unknown:
         raise ParameterError("ops", f"unknown gates {sorted(unknown)}; choose from {list(_GATES)}")
-    vdds, temps = corners(tech, vdd_values, temperatures_k, quick)
+    ax_v, ax_t = corners(tech, vdd_values, temperatures_k, quick)
+    vdds, temps = ax_v.values, ax_t.values
     grid = [(op, i, j) for op in ops for i in range(len(vdds)) for j in range(len(temps))]
     benches = [_GATES[op][0](tech, vdds[i], temps[j]) for op, i, j in grid]
     results = _simulate(benches, executor, checkpoint, stage)
@@ -271,8 +276,7 @@ def gate_ops(tech_name: str | Technology, *, vdd_values: Sequence[float] | None 
                 continue
             e[i, j], lat[i, j] = measure(vec, vdds[i])
             hashes[f"{op}_vdd{vdds[i]:.3g}_t{temps[j]:.0f}"] = sha256_text(bench.text)
-        axes = (AxisSpec("vdd_v", vdds, "V", tech.vdd_v),
-                AxisSpec("temperature_k", temps, "K", 300.0))
+        axes = (ax_v, ax_t)
         out.append(OpCharacterization(op, axes, e, lat, f"{tech.name}: {description}",
                                       criterion, hashes))
     return out
@@ -455,7 +459,8 @@ def line_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 128, 256
         dn.split_bits(n)          # a power of two >= 4, or a ParameterError naming rows
     if quick:
         rows, cols = (rows[0], rows[-1]), (cols[0], cols[-1])
-    vdds, temps = corners(tech, vdd_values, temperatures_k, quick)
+    ax_v, ax_t = corners(tech, vdd_values, temperatures_k, quick)
+    vdds, temps = ax_v.values, ax_t.values
     sizes = {"wordline": cols, "bitline": rows, "decoder": rows}
     grid = [(op, i, j, k) for op in _LINE_BENCHES for i in range(len(vdds))
             for j in range(len(temps)) for k in range(len(sizes[op]))]
@@ -472,8 +477,7 @@ def line_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 128, 256
         energy[op][i, j, k], latency[op][i, j, k] = _LINE_BENCHES[op][1](vec, n, vdds[i],
                                                                          v_read_v)
         hashes[op][f"{op}_{n}_vdd{vdds[i]:.3g}_t{temps[j]:.0f}"] = sha256_text(bench.text)
-    corner = (AxisSpec("vdd_v", vdds, "V", tech.vdd_v),
-              AxisSpec("temperature_k", temps, "K", 300.0))
+    corner = (ax_v, ax_t)
     wire = (f"{tech.wire_r_ohm_per_m:.3g} Ohm/m, {tech.wire_c_f_per_m:.3g} F/m, "
             f"{SEGMENT_PITCHES} pitches per RC segment")
     text = {

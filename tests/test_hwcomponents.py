@@ -56,9 +56,13 @@ def test_component_values_are_the_luts_at_grid_points():
     read = C.action_value(point, "read")
     assert read.energy_j == _table("read", "energy_j", vdd_v=0.9, temperature_k=358.0)
     assert read.latency_s == _table("read", "latency_s", vdd_v=0.9, temperature_k=358.0)
-    assert C.action_value(point, "bitline").energy_j == _table("bitline", "energy_j", rows=128)
+    corner = {"vdd_v": 0.9, "temperature_k": 358.0}     # the periphery is per corner too
+    assert C.action_value(point, "bitline").energy_j == _table("bitline", "energy_j", rows=128,
+                                                               **corner)
     assert C.action_value(point, "wordline").energy_j == _table("wordline", "energy_j",
-                                                                 cols=512)
+                                                                 cols=512, **corner)
+    assert C.action_value(point, "decoder").energy_j == _table("decoder", "energy_j", rows=128,
+                                                              **corner)
     write = C.action_value(point, C.COMPONENTS["sot_mram_cell"].actions["write"])
     both = [_table(op, "energy_j", vdd_v=0.9, temperature_k=358.0)
             for op in ("write_p_to_ap", "write_ap_to_p")]

@@ -52,6 +52,44 @@ def test_shipped_defaults_are_physical():
     assert np.all(np.diff(prog, axis=-1) > 0)  # majority PROGRAM energy rises with n_on
 
 
+@pytest.mark.parametrize("tech", ["45nm", "22nm"])
+def test_shipped_periphery_simulated_at_every_size_and_corner(tech):
+    """Every decoder / word-line / bit-line value of the shipped LUT names the netlist it
+    came from (sha256 in the provenance): each size and corner was simulated, none scaled."""
+    lut = _shipped(tech)
+    hashes = lut.provenance["netlist_sha256"]
+    for op, size_axis in (("decoder", "rows"), ("bitline", "rows"), ("wordline", "cols")):
+        table = lut.ops[op]
+        assert table.axes == ("vdd_v", "temperature_k", size_axis)
+        vdds, temps, sizes = (lut.axes[a].values for a in table.axes)
+        assert list(sizes) == [64, 128, 256, 512, 1024] and len(vdds) == 3 and len(temps) == 2
+        for v in vdds:
+            for t in temps:
+                for n in sizes:
+                    key = f"{op}/{op}_{int(n)}_vdd{v:.3g}_t{t:.0f}"
+                    assert len(hashes[key]) == 64, key
+        assert np.all(np.diff(table.energy_j, axis=-1) > 0), op   # grows with the line
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k
+            yield from _strings(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _strings(v)
+
+
+@pytest.mark.parametrize("tech", ["45nm", "22nm"])
+def test_shipped_provenance_names_no_machine_path(tech):
+    prov = _shipped(tech).provenance
+    for text in _strings(prov):
+        assert not text.startswith("/") and ":\\" not in text, text
+
+
 def test_same_seed_gives_identical_datasets(tmp_path, quick45):
     a, b = tmp_path / "a.h5", tmp_path / "b.h5"
     io.write_lut(quick45, a)
