@@ -20,7 +20,7 @@ import math
 import numba
 import numpy as np
 
-from ._noise import normals_into
+from ._noise import normals_into, prefer_wide_vectors
 
 #: fast-math without "no NaN / no inf" (the kernel relies on comparisons staying exact)
 FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -73,6 +73,7 @@ def heun_block(m, kx, ky, kz, alpha, h_dl, h_fl, h_stt, thermal_d, i_shm, i_mtj,
     ``sign * m_x >= thr`` and left NaN otherwise (NaN is never compared in the fast
     loop: an unswitched spin holds a huge sentinel there until the end of the block).
     """
+    prefer_wide_vectors()
     n = m.shape[1]
     per = (3 * n + 1) // 2
     gp = np.empty(n)
