@@ -15,21 +15,29 @@ Statist. 29, 610 (1958)): ``r = sqrt(-2 ln u)``, ``(r cos phi, r sin phi)``. ``l
 ``sin`` and ``cos`` are polynomials written here, because numba calls scalar libm for
 ``math.log``/``math.cos`` and then the loop does not vectorize: ``ln`` of the mantissa
 ``f`` in [sqrt(1/2), sqrt(2)) as ``2 atanh(s)``, ``s = (f-1)/(f+1)``, and ``sin``/``cos``
-of ``|t| <= pi/4``, each with a degree-6 or -5 polynomial in ``s^2`` or ``t^2`` fitted
-by Chebyshev interpolation (``mpmath.chebyfit``, 40 digits) on the whole reduced range.
+of ``|t| <= pi/4``, each with a degree-6 or -5 polynomial in ``s^2`` or ``t^2`` fitted by
+Chebyshev interpolation (``mpmath.chebyfit``, 40 digits) on the whole reduced range.
 Their approximation error after rounding the coefficients to doubles is below 5e-18
-(relative, ``ln``) and 2e-17 (absolute, ``sin``/``cos``), far under the rounding of
-the arithmetic (the tests bound the total against numpy at 2e-15). The smallest ``u``
-is 2^-52, so ``|z| <= 8.53``: the Gaussian tail beyond is 1.4e-17 per draw, so even a
-path of 1e6 draws meets it with probability < 1.4e-11, far below any probability
-spincim reports. (One hash per pair would leave too few bits: it was no faster.)
+(relative, ``ln``) and 2e-17 (absolute, ``sin``/``cos``), far under the rounding of the
+arithmetic (the tests bound the totals against libm: 6e-16 relative for ``ln``, 3e-16
+absolute for ``sin``/``cos``).
+
+The smallest ``u`` is 2^-52, so the radius is at most sqrt(104 ln 2) = 8.49: the mass
+left out is P(r > 8.49) = 2^-52 = 2.2e-16 per pair (2.1e-17 for one normal beyond 8.49).
+A 10 ns pulse at 1 ps (1.5e4 pairs per spin) meets it with probability 3.3e-12: even
+counting every such path as an error, that is 0.3 % of a write error rate of 1e-9 (and a
+single kick is not a switching event, which needs a sustained excursion over many
+steps). One hash per pair (64 bits split between u and the angle) made the normals only
+~5 % faster and would cut the radius to 7.45 with 40 bits of u (9.1e-13 per pair): not
+done.
 
 Bit reproducibility: every multiply-add is an explicit ``llvm.fma`` (one rounding, on
-every target) and nothing else is left to fast-math. numba propagates a caller's
-fast-math flags into a callee it compiles while typing the caller (numba issue 7168):
-when the fast-math LLGS kernel compiled :func:`normals_into` first, the normals came out
-different in the last bits. So :func:`normals_into` is compiled eagerly for its one
-signature at import, and kernels draw only through it (never by inlining the helpers).
+every target), every other operation a plain IEEE one (no fast-math). numba propagates a
+caller's fast-math flags into a callee it compiles while typing the caller (numba issue
+7168): when the fast-math LLGS kernel compiled :func:`normals_into` first, the normals
+came out different in the last bits. So :func:`normals_into` is compiled eagerly for
+its one signature at import, and kernels draw only through it (never by inlining the
+helpers).
 
 Speed: :func:`prefer_wide_vectors` lets LLVM use 512-bit vectors where the CPU has
 AVX-512 (its default for these CPUs is 256-bit); this changes no result (no reductions
@@ -100,7 +108,8 @@ def _fma(typingctx, a, b, c):
 
     def codegen(context, builder, signature, args):
         dbl = context.get_value_type(types.float64)
-        fn = builder.module.declare_intrinsic("llvm.fma", [dbl], ir.FunctionType(dbl, [dbl] * 3))
+        fnty = ir.FunctionType(dbl, [dbl] * 3)
+        fn = builder.module.declare_intrinsic("llvm.fma", [dbl], fnty)
         return builder.call(fn, args)
     return sig, codegen
 
