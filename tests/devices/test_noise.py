@@ -2,11 +2,13 @@
 
 import math
 import os
+import platform
 import subprocess
 import sys
 
 import numpy as np
 import numba
+import pytest
 from scipy import stats
 
 from spincim.devices import _noise
@@ -112,20 +114,38 @@ sys.stdout.write(out.tobytes().hex())
 """
 
 
+def _normals_in_fresh_process(tmp_path, order: str, name: str, **env) -> np.ndarray:
+    script = tmp_path / "order.py"
+    script.write_text(_ORDER_SCRIPT)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / name), **env)
+    run = subprocess.run([sys.executable, str(script), order], capture_output=True,
+                         text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    return np.frombuffer(bytes.fromhex(run.stdout), dtype=np.float64)
+
+
+def _reference_normals() -> np.ndarray:
+    ref = np.empty(20001)
+    _noise.normals_into(np.uint64(5), 3, ref)
+    return ref
+
+
 def test_normals_do_not_depend_on_which_caller_compiled_them_first(tmp_path):
     """numba hands a fast-math caller's flags to a callee it compiles (numba issue 7168);
     the normals must be the same bits whether a fast-math kernel or a plain call came
     first, each in a fresh process with an empty compilation cache."""
-    script = tmp_path / "order.py"
-    script.write_text(_ORDER_SCRIPT)
-    outs = []
-    for order in ("fast-first", "plain-first"):
-        env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / order))
-        run = subprocess.run([sys.executable, str(script), order], capture_output=True,
-                             text=True, timeout=120, env=env)
-        assert run.returncode == 0, run.stderr
-        outs.append(np.frombuffer(bytes.fromhex(run.stdout), dtype=np.float64))
-    ref = np.empty(20001)
-    _noise.normals_into(np.uint64(5), 3, ref)
-    assert np.array_equal(outs[0], outs[1])
-    assert np.array_equal(outs[0], ref)
+    fast = _normals_in_fresh_process(tmp_path, "fast-first", "fast")
+    plain = _normals_in_fresh_process(tmp_path, "plain-first", "plain")
+    assert np.array_equal(fast, plain)
+    assert np.array_equal(fast, _reference_normals())
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="names an x86-64 target")
+def test_normals_are_the_same_bits_without_fma_or_wide_vectors(tmp_path):
+    """Compiled for the baseline x86-64 (SSE2: no FMA unit, 128-bit vectors), the normals
+    equal this machine's bit for bit: llvm.fma rounds once on every target."""
+    base = _normals_in_fresh_process(tmp_path, "plain-first", "sse2",
+                                     NUMBA_CPU_NAME="x86-64",
+                                     NUMBA_CPU_FEATURES="+64bit,+sse,+sse2")
+    assert np.array_equal(base, _reference_normals())
