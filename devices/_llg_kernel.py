@@ -2,12 +2,14 @@
 
 The same equation as ``llg._field`` / ``llg._rhs`` written on scalars, in
 structure-of-arrays layout (``m`` is (3, n)) and without branches in the spin loop, so
-LLVM vectorizes the loop over spins. The thermal noise of each time step is made in the
-kernel by :func:`._noise.normals_into` (counter-based: a function of the stream key and
-the step; compiled without fast-math, so its bits are the same for every caller), so no
-noise array goes through memory. It releases the GIL, so chunks of spins run in
-parallel threads. The tests check it against the numpy reference fed
-:func:`._noise.normal_block`: the same noise in, the same trajectory out to rounding.
+LLVM vectorizes the loop over spins (512-bit vectors where the CPU has AVX-512:
+:func:`._noise.prefer_wide_vectors`). The thermal noise of each time step is made in the
+kernel by :func:`._noise.normals_into` into a buffer of one step (3n doubles, in L1
+cache), then read by the spin loop (counter-based: a function of the stream key and the
+step; compiled once, without fast-math and before any kernel, so its bits are the same
+for every caller), so no noise array goes through main memory. It releases the GIL, so
+chunks of spins run in parallel threads. The tests check it against the numpy reference
+fed :func:`._noise.normal_block`: the same noise in, the same trajectory out to rounding.
 
 :func:`heun_step` is the one Heun step every kernel (here and in :mod:`._rare_kernel`)
 inlines.
@@ -20,7 +22,7 @@ import math
 import numba
 import numpy as np
 
-from ._noise import normals_into
+from ._noise import normals_into, prefer_wide_vectors
 
 #: fast-math without "no NaN / no inf" (the kernel relies on comparisons staying exact)
 FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -73,6 +75,7 @@ def heun_block(m, kx, ky, kz, alpha, h_dl, h_fl, h_stt, thermal_d, i_shm, i_mtj,
     ``sign * m_x >= thr`` and left NaN otherwise (NaN is never compared in the fast
     loop: an unswitched spin holds a huge sentinel there until the end of the block).
     """
+    prefer_wide_vectors()
     n = m.shape[1]
     per = (3 * n + 1) // 2
     gp = np.empty(n)

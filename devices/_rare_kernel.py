@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from ._llg_kernel import FLAGS, heun_step
-from ._noise import normals_into
+from ._noise import normals_into, prefer_wide_vectors
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FLAGS, error_model="numpy")
@@ -35,6 +35,7 @@ def is_block(m, kx, ky, kz, alpha, h_dl, h_fl, h_stt, thermal_d, i_shm, i_mtj, h
     ``gains`` (steps, 4) is K row-major; ``logw`` (n,) accumulates the log likelihood
     ratio of the original over the shifted noise law.
     """
+    prefer_wide_vectors()
     n = m.shape[1]
     per = (3 * n + 1) // 2
     gp = np.empty(n)
@@ -120,6 +121,7 @@ def ams_block(m, kx, ky, kz, alpha, h_dl, h_fl, h_stt, thermal_d, i_shm, i_mtj, 
     ``rec_m[j, r]`` (3,) and ``rec_level[j, r]``, ``r = rec_count[j]``. Local step k of
     every spin uses the normals of pairs ``k * ceil(3n/2) ..`` of stream ``key``.
     """
+    prefer_wide_vectors()
     n = m.shape[1]
     per = (3 * n + 1) // 2
     gp = np.empty(n)

@@ -1,9 +1,14 @@
 """The counter-based normals of the LLGS kernels (devices/_noise.py)."""
 
 import math
+import os
+import platform
+import subprocess
+import sys
 
 import numpy as np
 import numba
+import pytest
 from scipy import stats
 
 from spincim.devices import _noise
@@ -30,14 +35,19 @@ def test_polynomial_log_and_sincos_match_libm():
     u = np.concatenate([rng.random(100_000), [2.0**-52, 1e-300, 0.5, 1.0, 2**-0.5]])
     u = u[u > 0]
     ln = np.log(u)
-    assert np.max(np.abs(_ln_many(u) - ln) / np.maximum(np.abs(ln), 1e-300)) < 2e-15
+    # a few roundings (2e-16 is one ulp); the polynomials' own error is < 5e-18
+    assert np.max(np.abs(_ln_many(u) - ln) / np.maximum(np.abs(ln), 1e-300)) < 6e-16
     assert _ln_many(np.array([1.0]))[0] == 0.0
     q = rng.integers(0, 4, 100_000)
     t = rng.uniform(-math.pi / 4, math.pi / 4, 100_000)
     cs = _cos_sin_many(q, t)
-    angle = q * math.pi / 2 + t
-    assert np.max(np.abs(cs[0] - np.cos(angle))) < 2e-15
-    assert np.max(np.abs(cs[1] - np.sin(angle))) < 2e-15
+    # exact reference of q pi/2 + t: libm's cos t, sin t, rotated by the quadrant
+    c, s = np.cos(t), np.sin(t)
+    ref_cos = np.choose(q, [c, -s, -c, s])
+    ref_sin = np.choose(q, [s, c, -s, -c])
+    # a few roundings (1.1e-16 is half an ulp of 1); the polynomials' error is < 2e-17
+    assert np.max(np.abs(cs[0] - ref_cos)) < 3e-16
+    assert np.max(np.abs(cs[1] - ref_sin)) < 3e-16
 
 
 def test_normals_are_standard_normal():
@@ -82,3 +92,60 @@ def test_stream_key_from_seed_sequence():
     assert _noise.stream_key(s) == _noise.stream_key(np.random.SeedSequence(3))
     a, b = s.spawn(2)
     assert _noise.stream_key(a) != _noise.stream_key(b)
+
+
+_ORDER_SCRIPT = """
+import sys
+import numba
+import numpy as np
+from spincim.devices import _noise
+
+
+@numba.njit(fastmath=True)
+def fast_caller(key, pair0, out):  # argument types as in the LLGS kernels
+    _noise.normals_into(key, pair0, out)
+
+
+out = np.empty(20001)
+if sys.argv[1] == "fast-first":
+    fast_caller(np.uint64(5), 3, out)
+_noise.normals_into(np.uint64(5), 3, out)
+sys.stdout.write(out.tobytes().hex())
+"""
+
+
+def _normals_in_fresh_process(tmp_path, order: str, name: str, **env) -> np.ndarray:
+    script = tmp_path / "order.py"
+    script.write_text(_ORDER_SCRIPT)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / name), **env)
+    run = subprocess.run([sys.executable, str(script), order], capture_output=True,
+                         text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    return np.frombuffer(bytes.fromhex(run.stdout), dtype=np.float64)
+
+
+def _reference_normals() -> np.ndarray:
+    ref = np.empty(20001)
+    _noise.normals_into(np.uint64(5), 3, ref)
+    return ref
+
+
+def test_normals_do_not_depend_on_which_caller_compiled_them_first(tmp_path):
+    """numba hands a fast-math caller's flags to a callee it compiles (numba issue 7168);
+    the normals must be the same bits whether a fast-math kernel or a plain call came
+    first, each in a fresh process with an empty compilation cache."""
+    fast = _normals_in_fresh_process(tmp_path, "fast-first", "fast")
+    plain = _normals_in_fresh_process(tmp_path, "plain-first", "plain")
+    assert np.array_equal(fast, plain)
+    assert np.array_equal(fast, _reference_normals())
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="names an x86-64 target")
+def test_normals_are_the_same_bits_without_fma_or_wide_vectors(tmp_path):
+    """Compiled for the baseline x86-64 (SSE2: no FMA unit, 128-bit vectors), the normals
+    equal this machine's bit for bit: llvm.fma rounds once on every target."""
+    base = _normals_in_fresh_process(tmp_path, "plain-first", "sse2",
+                                     NUMBA_CPU_NAME="x86-64",
+                                     NUMBA_CPU_FEATURES="+64bit,+sse,+sse2")
+    assert np.array_equal(base, _reference_normals())
