@@ -69,6 +69,7 @@ __all__ = [
     "rc_ladder",
     "transient",
     "wordline_bench",
+    "write_column_bench",
 ]
 
 #: input slew of the ideal PWL sources (s)
@@ -372,3 +373,51 @@ def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
                        segment_pitches=segment_pitches)
     return st.circuit("spincim periphery bit line",
                       [*lines, st.analysis_line(transient(LINE_STOP_S))])
+
+
+# ----------------------------------------------------------------------------- write column
+def write_column_bench(tech: Technology, n_rows: int, bit: int, v_write_v: float,
+                       cell_lines: Sequence[str], r_shm_ohm: float, vdd_v: float,
+                       temp_k: float = 300.0, *, t0_s: float, edge_s: float, pulse_s: float,
+                       segment_pitches: int = SEGMENT_PITCHES) -> st.Netlist:
+    """IMCE write of the far-end cell of an ``n_rows`` column (WBL and SL wires).
+
+    WBL runs from its driver node ``wd`` and SL from ``sd`` along ``n_rows`` x
+    :data:`array.PITCH_ALONG_COL_F` F (technology R, C per metre, ``segment_pitches``
+    pitches per segment). Each unselected cell of a segment is its write NMOS (gate on the
+    grounded word line, drain on WBL) and heavy metal (``r_shm_ohm``) to SL: one flat
+    instance of ``m`` = cells. The selected cell (``cell_lines`` define its subckt
+    ``wcell``, ports ``wbl rbl sl wwl rwl``; word line at ``vdd_v``) sits at the far end of
+    both wires behind the 0 V probe ``Vcell`` (its current). Bit 1 (P -> AP): ``Vwr``
+    pulses ``v_write_v`` on WBL, SL grounded by ``Vgnd``; bit 0: the reverse. Pulse from
+    ``t0_s``, ``edge_s`` ramps, ``pulse_s`` wide; stop one pulse width after it ends.
+    """
+    r_p = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_r_ohm_per_m
+    c_p = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_c_f_per_m
+    k = min(segment_pitches, n_rows)
+    driven, grounded = ("wd", "sd") if bit else ("sd", "wd")
+    t_end = t0_s + 2 * edge_s + pulse_s
+    lines = [st.include(str(tech.card_path)), st.temperature(temp_k - 273.15),
+             st.subckt("woff", ("wbl", "sl")),
+             st.mosfet("Mw", "wbl", "0", "sa", "0", tech.nmos_model,
+                       w_m=tech.write_w_mult * tech.l_min_m, l_m=tech.l_min_m),
+             st.resistor("Rshm", "sa", "sl", r_shm_ohm), st.ends("woff"),
+             *cell_lines,
+             st.vsource_dc("Vwwl", "wwl", "0", vdd_v), st.vsource_dc("Vz", "zero", "0", 0.0),
+             st.vsource_pwl("Vwr", driven, "0", [0.0, t0_s, t0_s + edge_s, t_end - edge_s, t_end],
+                            [0.0, 0.0, v_write_v, v_write_v, 0.0]),
+             st.vsource_dc("Vgnd", grounded, "0", 0.0)]
+    prev_b, prev_s = "wd", "sd"
+    for j in range(math.ceil(n_rows / k)):
+        cells = min(k, n_rows - j * k)
+        b, s = f"b{j}", f"s{j}"
+        lines += [st.resistor(f"Rb{j}", prev_b, b, cells * r_p), st.capacitor(f"Cb{j}", b, "0", cells * c_p),
+                  st.resistor(f"Rs{j}", prev_s, s, cells * r_p), st.capacitor(f"Cs{j}", s, "0", cells * c_p)]
+        off = cells - (1 if j == math.ceil(n_rows / k) - 1 else 0)
+        if off:
+            lines.append(instance(f"Xoff{j}", (b, s), "woff", m=off))
+        prev_b, prev_s = b, s
+    lines += [st.vsource_dc("Vcell", prev_b, "cb", 0.0),
+              instance("Xsel", ("cb", "zero", prev_s, "wwl", "zero"), "wcell"),
+              st.analysis_line(st.tran(1e-12, t_end + pulse_s, max_step_s=10e-12))]
+    return st.circuit(f"spincim write column {n_rows} rows bit {int(bool(bit))}", lines)

@@ -1,0 +1,142 @@
+"""The write path of a column at every array size: LUT op ``write_column`` (ngspice).
+
+The LUT's ``write_p_to_ap`` / ``write_ap_to_p`` write one cell at the far end of a
+:data:`ops.WRITE_N_ROWS`-row column. In an array of ``rows`` rows the write current runs
+through ``rows`` pitches of WBL and SL: the write voltage that keeps IMCE's current rises
+by about I x 2 R_wire, the wires dissipate I^2 2 R_wire over the pulse and charge their
+capacitance and the unselected cells' write transistors. ``write_column`` is that extra:
+at each rows value and (vdd_v, temperature_k) corner, the same write bench
+(:func:`netlists.periphery.write_column_bench`: lumped-segment WBL and SL ladders, each
+segment's unselected cells as ``m`` copies of their write NMOS and heavy metal, the
+selected cell static at the far end) is simulated at ``rows`` and at WRITE_N_ROWS rows, the
+write voltage of each calibrated by a DC sweep to the same write current
+(:func:`calibration.write_voltages`), and the op holds
+
+* energy: the write source's energy at ``rows`` minus at WRITE_N_ROWS, the mean of the
+  two write directions (as the estimator's write);
+* latency: the later 90 % point of the cell current at ``rows`` minus at WRITE_N_ROWS,
+  the larger of the two directions.
+
+The cell's MTJ stays in its initial state here (its switching is the write op's); the
+difference between two column heights removes the cell's own energy, so the op adds to
+the write op without counting the cell twice.
+
+Not yet a LUT step or an estimator term: at 45 nm the write voltage that keeps 120 uA
+through the far cell of a 1024-row column is 1.44 V at VDD = 1 V, 300 K (0.31 V for the
+4-row column): the SL wire lifts the access transistor's source, so the transistor needs
+far more than the wires' own I x 2 R (0.35 V). At 0.9 V and 358 K it is 2.1 V and
+22 nm misses 120 uA below 2 V. A write the column cannot deliver from VDD needs a decision
+(boosted write rail, wider access transistor, fewer rows, or a lower current with its
+write error rate) before the LUT prices it; until then the estimator prices the write
+op's 4-row column (docs/physics.md, "Array periphery at every size").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..devices import mtj as M
+from ..devices.technology import Technology, technology
+from ..errors import SimulationError
+from ..netlists import array as arr
+from ..netlists import cell as cellmod
+from ..netlists import mtj_macro
+from ..netlists import periphery as pn
+from . import calibration
+from .executor import executor_scope
+from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
+from .ops import WRITE_EDGE_S, WRITE_N_ROWS, WRITE_PULSE_S, WRITE_T0_S
+from .periphery import corners
+
+__all__ = ["write_column_ops", "column_measure"]
+
+#: the write voltage sweep may go this far above VDD (a 1024-row 22 nm column needs
+#: ~0.7 V more than a 4-row one)
+V_MAX_OVER_VDD = 2.5
+
+
+def _cell_lines(tech: Technology, device: M.SotDevice, bit: int) -> list[str]:
+    """Subckt ``wcell``: the selected cell, its static MTJ in the state the write leaves."""
+    return [*mtj_macro.static_subckt("wmtj", device.mtj, state_ap=not bit),
+            *cellmod.cell_subckt("wcell", tech, "wmtj", r_shm_ohm=M.r_shm_ohm(device.shm))]
+
+
+def column_measure(vec, v_write_v: float) -> tuple[float, float, float]:
+    """(write-source energy J, 90 % time of the cell current s, settled cell current A)."""
+    t = np.asarray(vec["time"])
+    i_src = -np.asarray(vec["vwr#branch"])
+    v_src = np.asarray(vec["wd"]) if np.max(np.abs(vec["wd"])) > 0 else np.asarray(vec["sd"])
+    energy = integrate_power_j(t, v_src * i_src, 0.0, float(t[-1]))
+    i_cell = np.abs(np.asarray(vec["vcell#branch"]))
+    t_end = WRITE_T0_S + WRITE_EDGE_S + WRITE_PULSE_S
+    settled = float(np.interp(t_end, t, i_cell))
+    start = WRITE_T0_S + WRITE_EDGE_S / 2
+    after = np.flatnonzero((t >= start) & (i_cell >= 0.9 * settled))
+    if settled <= 0.0 or after.size == 0:
+        raise SimulationError("write column: the cell current never reached 90 % of its "
+                              "value at the end of the pulse (node vcell)")
+    k = after[0]
+    t90 = float(np.interp(0.9 * settled, i_cell[k - 1:k + 1], t[k - 1:k + 1])) - start
+    return energy, t90, settled
+
+
+def write_column_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 128, 256, 512, 1024),
+                     vdd_values: Sequence[float] | None = None,
+                     temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
+                     device: M.SotDevice | None = None,
+                     i_write_a: float = M.IMCE_WRITE_CURRENT_A, executor=None,
+                     checkpoint=None) -> list[OpCharacterization]:
+    """``write_column`` over (vdd_v, temperature_k, rows): see the module docstring.
+
+    ``quick``: the first and last rows at the nominal corner.
+    """
+    tech = technology(tech_name) if isinstance(tech_name, str) else tech_name
+    device = device or M.SotDevice()
+    rows = tuple(sorted(int(r) for r in rows))
+    if quick:
+        rows = (rows[0], rows[-1])
+    ax_v, ax_t = corners(tech, vdd_values, temperatures_k, quick)
+    heights = (WRITE_N_ROWS, *rows)
+    grid = [(b, i, j, n) for b in (1, 0) for i in range(len(ax_v.values))
+            for j in range(len(ax_t.values)) for n in heights]
+    points = [{"bit": b, "tech": dataclasses.replace(tech, vdd_v=ax_v.values[i]),
+               "device": device, "temperature_k": ax_t.values[j],
+               "r_wire_ohm": arr.column_wire_r_ohm(tech, n),
+               "v_max": V_MAX_OVER_VDD * tech.vdd_v} for b, i, j, n in grid]
+    with executor_scope(executor) as ex:
+        volts = calibration.write_voltages(points, i_target_a=i_write_a, executor=ex,
+                                           checkpoint=checkpoint, stage="write_column_voltage")
+        benches = [pn.write_column_bench(tech, n, b, w.v_write_v, _cell_lines(tech, device, b),
+                                         M.r_shm_ohm(device.shm), ax_v.values[i],
+                                         ax_t.values[j], t0_s=WRITE_T0_S, edge_s=WRITE_EDGE_S,
+                                         pulse_s=WRITE_PULSE_S)
+                   for (b, i, j, n), w in zip(grid, volts)]
+        vecs = ex.run_jobs(benches, checkpoint=checkpoint, stage="write_column")
+    got = {key: column_measure(vec, w.v_write_v) for key, vec, w in zip(grid, vecs, volts)}
+    shape = (len(ax_v.values), len(ax_t.values), len(rows))
+    energy, latency = np.zeros(shape), np.zeros(shape)
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            for k, n in enumerate(rows):
+                de = [got[(b, i, j, n)][0] - got[(b, i, j, WRITE_N_ROWS)][0] for b in (1, 0)]
+                dt = [got[(b, i, j, n)][1] - got[(b, i, j, WRITE_N_ROWS)][1] for b in (1, 0)]
+                energy[i, j, k], latency[i, j, k] = float(np.mean(de)), max(max(dt), 0.0)
+    hashes = {f"write_column_b{b}_{n}_vdd{ax_v.values[i]:.3g}_t{ax_t.values[j]:.0f}":
+              sha256_text(bench.text) for (b, i, j, n), bench in zip(grid, benches)}
+    calib = {f"b{b}_{n}_vdd{ax_v.values[i]:.3g}_t{ax_t.values[j]:.0f}": w.v_write_v
+             for (b, i, j, n), w in zip(grid, volts)}
+    description = (f"{tech.name}: extra of a write at the far end of a rows-row column over "
+                   f"the write op's {WRITE_N_ROWS}-row column (WBL and SL of rows x "
+                   f"{arr.PITCH_ALONG_COL_F:g} F, {pn.SEGMENT_PITCHES} pitches per RC segment, "
+                   f"unselected cells' write NMOS + heavy metal as m-instances), write "
+                   f"voltage calibrated to {i_write_a:g} A at each height; write voltages in "
+                   f"the provenance")
+    criterion = ("energy: write-source energy at rows minus at the write op's column, mean "
+                 "of both directions; latency: 90 % of the cell current, difference, the "
+                 "larger direction")
+    return [OpCharacterization("write_column", (ax_v, ax_t, AxisSpec("rows", rows, "1", None)),
+                               energy, latency, description, criterion, hashes,
+                               {"i_write_a": i_write_a, "v_write_v": calib})]
