@@ -98,7 +98,7 @@ def main(argv=None) -> dict:
     print(f"{tech.name}, nominal VDD {tech.vdd_v:g} V, 300 K")
     total = sum(r["wall_s"] for r in big.values())
     print(f"1024 x 512 read path, reduced: {total:.1f} s "
-          f"({', '.join(f'{k} {v['wall_s']:.1f} s' for k, v in big.items())})")
+          "(" + ", ".join(f"{k} {v['wall_s']:.1f} s" for k, v in big.items()) + ")")
     print(f"{'128 x 128':<12}{'reduced s':>10}{'expanded s':>11}{'x':>6}"
           f"{'E red/exp - 1':>15}{'t red/exp - 1':>15}")
     rows = {}
