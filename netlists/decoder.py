@@ -197,18 +197,15 @@ def _reduced_rows(tech: Technology, n: int, p: int, q: int) -> list[str]:
     seg = min(REDUCED_SEGMENTS, n)
     act_p, act_q = (0, p - 1), (0, q - 1)
     lines = []
-    for i in range(p):
-        if i in act_p:
-            lines += _ladder(tech, f"ap{i}l", f"ap{i}", n, seg)
-        else:
-            lines += [*_ladder(tech, f"ap{i}l", f"ap{i}", n, 1),
-                      pn.instance(f"Xqp{i}", (f"ap{i}l_0", "0", f"qpy{i}", "vdd"), "dcnand", m=q)]
-    for j in range(q):
-        if j in act_q:
-            lines += _ladder(tech, f"aq{j}l", f"aq{j}", n, seg)
-        else:
-            lines += [*_ladder(tech, f"aq{j}l", f"aq{j}", n, 1),
-                      pn.instance(f"Xqq{j}", (f"aq{j}l_0", "0", f"qqy{j}", "vdd"), "dcnand", m=p)]
+    for group, count, taps, active in (("p", p, q, act_p), ("q", q, p, act_q)):
+        for i in range(count):
+            line = f"a{group}{i}"
+            if i in active:     # switching: a ladder, its taps come with the rows below
+                lines += _ladder(tech, f"{line}l", line, n, seg)
+            else:               # quiet: its wire and the gate load of all its taps
+                lines += [*_ladder(tech, f"{line}l", line, n, 1),
+                          pn.instance(f"Xq{group}{i}", (f"{line}l_0", "0", f"q{group}y{i}", "vdd"),
+                                      "dcnand", m=taps)]
     groups: dict[tuple[str, str, str], int] = {}
     for k in range(n):
         i, j = k % p, k // p
