@@ -23,7 +23,6 @@ draw), because a large line driver's gate is not negligible.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np

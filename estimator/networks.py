@@ -329,8 +329,8 @@ def format_network(network: Network, fmt: str = "toml") -> str:
         return json.dumps(data, indent=2) + "\n"
     if fmt != "toml":
         raise ParameterError("format", f"must be 'toml' or 'json', got {fmt!r}"[:200])
-    lines = [f"# network file for spincim estimate --network FILE.toml",
-             f"# layer types: conv, pool, fc; shapes are (channels, height, width)"]
+    lines = ["# network file for spincim estimate --network FILE.toml",
+             "# layer types: conv, pool, fc; shapes are (channels, height, width)"]
     lines += [f"{key} = {_toml_value(data[key])}" for key in ("name", "source", "input")]
     for layer in data["layers"]:
         lines += ["", "[[layers]]"]

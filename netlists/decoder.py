@@ -6,9 +6,10 @@ each of them is a two-level predecoded decoder, the organization CACTI and NVSim
 large arrays (docs/bank.md):
 
 * the b = log2 n address bits split into a low group of ``ceil(b / 2)`` bits and a high group
-  of the rest; each group is a one-hot predecoder (:func:`array.decoder_subckt`, AND2 trees,
-  the enable folded into the low group), p = 2^ceil(b/2) and q = 2^floor(b/2) predecode
-  lines, each ending in a line driver sized for its fan-out (:func:`line_driver_mult`);
+  of the rest; each group is a one-hot predecoder (:func:`predecoder_subckt`: AND2 trees
+  whose shared first levels are 2-to-4 decoders, the enable folded into the low group),
+  p = 2^ceil(b/2) and q = 2^floor(b/2) predecode lines, each ending in a line driver sized
+  for its fan-out (:func:`line_driver_mult`);
 * every predecode line runs along the whole decoder column (n row pitches of
   :data:`array.PITCH_ALONG_COL_F` F, the technology's wire R and C per metre) and is tapped
   by the row gates that use it: row k = j p + i takes low line i and high line j;
@@ -27,9 +28,9 @@ Two constructions of the same circuit (:func:`decoder_bench`):
       only four predecode lines of A switch: low lines 0 and p-1, high lines 0 and q-1
       ("active"); every other line and all of decoder B stay at a rail.
     - An active line is a ladder of :data:`REDUCED_SEGMENTS` segments; the rows that tap
-      it in one segment are one subcircuit instance with ``m`` = their count (identical
-      devices on one node: exact, ngspice multiplies every device in the instance), their
-      other input on the quiet low rail.
+      it in one segment are one set of gate instances with ``m`` = their count (identical
+      devices on the same nodes: exact; ngspice multiplies the devices of a flat subckt
+      instance, not through nested instances), their other input on the quiet low rail.
     - The four rows that take two active lines are instantiated alone, at their segment.
     - A quiet line keeps its full wire (one segment) and carries, as its load, NAND2
       inputs ``m`` = its tap count with the other input low (the gate load a quiet line
@@ -40,13 +41,11 @@ Two constructions of the same circuit (:func:`decoder_bench`):
       up), so B's predecode lines carry no load (they never switch).
 
     What the reduction drops: glitches of quiet lines reaching row gates, and position
-    along an active line within a segment. ``tests/characterize/test_line_reduction.py`` bounds both
-    against the expanded netlist at 64 and 128 rows.
+    along an active line within a segment. ``tests/characterize/test_line_reduction.py``
+    bounds both against the expanded netlist at 64 and 128 rows.
 """
 
 from __future__ import annotations
-
-import math
 
 from ..devices.technology import Technology
 from ..errors import ParameterError

@@ -50,7 +50,7 @@ from . import mtj_macro
 from . import periphery as pn
 from . import sense_amp as sa
 from . import spice_text as st
-from .majority_designs import ComparatorParams, DecideDesign, PopcountParams, WriteParams
+from .majority_designs import ComparatorParams, DecideDesign, WriteParams
 
 __all__ = ["N_INPUTS", "T_IN_S", "Timing", "timing", "write_bridge_lines", "comparator_lines",
            "popcount_lines", "tran_netlist", "comparator_dc_netlist",

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from spincim.characterize import driver as D
-from spincim.characterize.executor import LocalExecutor
 from spincim.devices import llg, switching
 from spincim.devices import mtj as M
 from spincim.netlists import write_driver as W

@@ -30,7 +30,6 @@ from spincim.devices.technology import technology
 from spincim.errors import ParameterError
 from spincim.netlists import array as arr
 from spincim.netlists import decoder as dn
-from spincim.netlists import ngspice
 from spincim.netlists import periphery as pn
 from spincim.netlists import sense_amp as sa
 from spincim.netlists import spice_text as st
