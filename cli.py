@@ -1043,6 +1043,8 @@ def cmd_estimate(args) -> int:
                  ("lut", data["lut"]["path"]),
                  ("lut node", data["lut"]["technology"])])
     print(f"\nbit errors: {data['bit_errors_note']}")
+    if data["write_path"]:
+        print(f"write path: {data['write_path']['note']}")
     return 0
 
 

@@ -21,14 +21,12 @@ The cell's MTJ stays in its initial state here (its switching is the write op's)
 difference between two column heights removes the cell's own energy, so the op adds to
 the write op without counting the cell twice.
 
-Not yet a LUT step or an estimator term: at 45 nm the write voltage that keeps 120 uA
-through the far cell of a 1024-row column is 1.44 V at VDD = 1 V, 300 K (0.31 V for the
-4-row column): the SL wire lifts the access transistor's source, so the transistor needs
-far more than the wires' own I x 2 R (0.35 V). At 0.9 V and 358 K it is 2.1 V and
-22 nm misses 120 uA below 2 V. A write the column cannot deliver from VDD needs a decision
-(boosted write rail, wider access transistor, fewer rows, or a lower current with its
-write error rate) before the LUT prices it; until then the estimator prices the write
-op's 4-row column (docs/physics.md, "Array periphery at every size").
+The write voltages go into the op's calibration (the LUT provenance): at 45 nm the write
+that keeps 120 uA through the far cell of a 1024-row column needs 1.44 V at VDD = 1 V,
+300 K (0.31 V for the 4-row column), because the SL wire lifts the access transistor's
+source, far beyond the wires' own I x 2 R (0.35 V). The estimator adds the op to every
+write and reports, for the array's rows, whether that voltage exceeds VDD (a boosted write
+rail, or another design: docs/physics.md, "Array periphery at every size").
 """
 
 from __future__ import annotations
@@ -40,7 +38,7 @@ import numpy as np
 
 from ..devices import mtj as M
 from ..devices.technology import Technology, technology
-from ..errors import SimulationError
+from ..errors import ParameterError, SimulationError
 from ..netlists import array as arr
 from ..netlists import cell as cellmod
 from ..netlists import mtj_macro
@@ -51,7 +49,7 @@ from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 from .ops import WRITE_EDGE_S, WRITE_N_ROWS, WRITE_PULSE_S, WRITE_T0_S
 from .periphery import corners
 
-__all__ = ["write_column_ops", "column_measure"]
+__all__ = ["write_column_ops", "column_measure", "V_MAX_OVER_VDD"]
 
 #: the write voltage sweep may go this far above VDD (a 1024-row 22 nm column needs
 #: ~0.7 V more than a 4-row one)
@@ -107,8 +105,15 @@ def write_column_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 
                "r_wire_ohm": arr.column_wire_r_ohm(tech, n),
                "v_max": V_MAX_OVER_VDD * tech.vdd_v} for b, i, j, n in grid]
     with executor_scope(executor) as ex:
-        volts = calibration.write_voltages(points, i_target_a=i_write_a, executor=ex,
-                                           checkpoint=checkpoint, stage="write_column_voltage")
+        try:
+            volts = calibration.write_voltages(points, i_target_a=i_write_a, executor=ex,
+                                               checkpoint=checkpoint,
+                                               stage="write_column_voltage")
+        except ParameterError as exc:
+            raise ParameterError("grid.rows", f"write_column: {exc.message} through the far "
+                                 f"cell of a {max(rows)}-row column at "
+                                 f"{V_MAX_OVER_VDD:g} x VDD; give the grid fewer rows or "
+                                 f"the device a lower write current") from None
         benches = [pn.write_column_bench(tech, n, b, w.v_write_v, _cell_lines(tech, device, b),
                                          M.r_shm_ohm(device.shm), ax_v.values[i],
                                          ax_t.values[j], t0_s=WRITE_T0_S, edge_s=WRITE_EDGE_S,

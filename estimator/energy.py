@@ -18,8 +18,11 @@ Pricing rules (each a sum of LUT entries):
   the other steps through the kernel rows); a row read or write one decode and one word
   line, all at the array's rows x cols. The LUT's decode flips every address bit: an upper
   bound for stepping to the next row.
-* **Writes**: one SOT write per bit (mean of the LUT's two directions; the 22 nm LUT has no
-  plain write, so a PE write there is the buffer PRESET, the same full-current SOT write).
+* **Writes**: one SOT write per bit (mean of the LUT's two directions) plus the LUT's
+  ``write_column`` at the array's row count (the longer WBL/SL over the write op's 4-row
+  column; ``Estimate.write_path`` reports the write voltage it takes and whether it exceeds
+  VDD); the 22 nm LUT has no plain write, so a PE write there is the buffer PRESET, the
+  same full-current SOT write.
 * **Bit-Counter / popcount**: full-adder trees of each segment's width; Shifter and
   registers: DFFs of the word width; adds and compares: ripple adders of the word width
   (:mod:`spincim.characterize.adders`, at the LUT's ``fa``/``dff`` values).
@@ -216,15 +219,25 @@ class _Units:
         return out
 
     # -- cells and lines
+    def _column(self, quantity: str) -> float:
+        """The write path of the array's column height (``write_column``; 0 for a LUT
+        without it, which prices the write op's own short column only)."""
+        if "write_column" not in self.p.lut.ops:
+            return 0.0
+        return self._get("write_column", quantity, {"rows": self.R})
+
     def write_e(self) -> float:
-        """One SOT bit write (mean of both directions; the PRESET where no write op exists)."""
+        """One SOT bit write (mean of both directions, plus the column of the array's
+        rows; the PRESET where no write op exists)."""
         if "write_p_to_ap" in self.p.lut.ops:
-            return 0.5 * (self.e("write_p_to_ap") + self.e("write_ap_to_p"))
+            return (0.5 * (self.e("write_p_to_ap") + self.e("write_ap_to_p"))
+                    + self._column("energy_j"))
         return self.e("preset")
 
     def write_t(self) -> float:
         if "write_p_to_ap" in self.p.lut.ops:
-            return max(self.t("write_p_to_ap"), self.t("write_ap_to_p"))
+            return (max(self.t("write_p_to_ap"), self.t("write_ap_to_p"))
+                    + self._column("latency_s"))
         return self.t("preset")
 
     def col_e(self, sense: str, rows: int) -> float:
@@ -376,6 +389,8 @@ class Estimate:
     #: reliability table; ``bit_errors_note`` then says why and how to add it)
     bit_errors: dict | None = None
     bit_errors_note: str = ""
+    #: :func:`write_path` of the array's rows (None: the LUT has no ``write_column``)
+    write_path: dict | None = None
 
     @property
     def energy_per_image_j(self) -> float:
@@ -446,6 +461,7 @@ class Estimate:
             "bit_errors_by_op": None if self.bit_errors is None
             else dict(self.bit_errors["by_op"]),
             "bit_errors_note": self.bit_errors_note,
+            "write_path": self.write_path,
         }
 
 
@@ -679,7 +695,7 @@ def estimate(network, arch, *, bits=None, lut_path=None, lut=None, overrides=Non
     errors, note = _bit_errors(pricer.lut, layers, arch)
     return Estimate(net.name, arch.name, arch.bits_label, tuple(layers), areas,
                     weights * u.write_e(), pricer.path, pricer.sha256, arch, cell,
-                    pricer.lut.technology, bank, errors, note)
+                    pricer.lut.technology, bank, errors, note, write_path(pricer.lut, arch))
 
 
 def _mats(arch: Architecture, mapping: Mapping, net) -> int:
@@ -696,6 +712,37 @@ def _mats(arch: Architecture, mapping: Mapping, net) -> int:
         kbits = sum(l.ops.get("weight_write", 0) for l in mapping.layers)
         mats += -(-kbits // cells) + -(-_largest_fmap_bits(net, mapping) // cells)
     return max(mats, 1)
+
+
+def write_path(lut, arch: Architecture) -> dict | None:
+    """The write voltage a bit write into the array's column takes (both directions, at the
+    LUT corner nearest the operating point, from ``write_column``'s calibration) and
+    whether it exceeds that corner's VDD; None for a LUT without ``write_column``."""
+    if "write_column" not in lut.ops:
+        return None
+    cal = ((lut.provenance.get("parameters", {}) or {}).get("calibrations", {})
+           .get("write_column", {}))
+    volts = cal.get("v_write_v", {})
+    coords = arch.operating.coords()
+
+    def nearest(axis):
+        values = lut.axes[axis].values
+        x = coords.get(axis, lut.axes[axis].nominal)
+        return float(values[int(np.argmin(np.abs(values - x)))])
+    vdd, temp = nearest("vdd_v"), nearest("temperature_k")
+    rows = arch.array.rows
+    keys = [f"b{b}_{rows}_vdd{vdd:.3g}_t{temp:.0f}" for b in (1, 0)]
+    if not all(k in volts for k in keys):
+        return None
+    v_write = [float(volts[k]) for k in keys]
+    above = max(v_write) > vdd
+    note = (f"a bit write into the {rows}-row column takes {max(v_write):.3g} V at the write "
+            f"driver ({vdd:g} V, {temp:g} K): "
+            + ("above VDD, so the array needs a boosted write rail (or a wider access "
+               "transistor, fewer rows, a lower write current)" if above else "within VDD"))
+    return {"rows": rows, "vdd_v": vdd, "temperature_k": temp,
+            "v_write_p_to_ap_v": v_write[0], "v_write_ap_to_p_v": v_write[1],
+            "above_vdd": above, "note": note}
 
 
 def _bit_errors(lut, layers, arch: Architecture) -> tuple[dict | None, str]:

@@ -112,10 +112,16 @@ def _read_corn(ctx: BuildContext) -> list:
 
 @step("write_ops", "writes", ("45nm", USER_TECHNOLOGY))
 def _writes(ctx: BuildContext) -> list:
-    from ..characterize import ops
-    return ops.write_ops(ctx.tech, quick=ctx.quick, vdd_values=ctx.vdd_values,
-                         temperatures_k=ctx.grid.temperatures_k, device=ctx.device,
-                         executor=ctx.executor, checkpoint=ctx.checkpoint)
+    """The cell's writes and the write path of a column at every grid row count."""
+    from ..characterize import ops, write_column
+    return (ops.write_ops(ctx.tech, quick=ctx.quick, vdd_values=ctx.vdd_values,
+                          temperatures_k=ctx.grid.temperatures_k, device=ctx.device,
+                          executor=ctx.executor, checkpoint=ctx.checkpoint)
+            + write_column.write_column_ops(ctx.tech, rows=ctx.grid.rows, quick=ctx.quick,
+                                            vdd_values=ctx.vdd_values,
+                                            temperatures_k=ctx.grid.temperatures_k,
+                                            device=ctx.device, executor=ctx.executor,
+                                            checkpoint=ctx.checkpoint))
 
 
 @step("majority_ops", "majority driver", ("22nm", USER_TECHNOLOGY))

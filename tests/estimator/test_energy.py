@@ -368,3 +368,42 @@ def test_corn_table1_inconsistency_from_the_quoted_rows():
         sp = c["speedups"][arch]
         assert round(sp["from_totals"], 2) == sp["stated"]
         assert round(sp["from_row_sums"], 2) != sp["stated"]
+
+
+def test_writes_priced_with_the_column_of_the_array():
+    """A bit write = mean of the write ops + write_column at the array's rows: adding
+    x to write_column's energy adds (bit writes of the layer) x x to its energy, at 256
+    and at 1024 rows."""
+    lut = _lut("imce")
+    t = lut.ops["write_column"]
+    bumped = dataclasses.replace(lut, ops={**lut.ops, "write_column": OpTable(
+        t.op, t.axes, t.energy_j + 1e-12, t.latency_s, t.description)})
+    for rows in (256, 1024):
+        over = {"array.rows": rows}
+        a = E.estimate("mnist", "imce", lut=lut, overrides=over)
+        b = E.estimate("mnist", "imce", lut=bumped, overrides=over)
+        assert _e(lut, "write_column", rows=rows) > 0
+        checked = 0
+        for la, lb in zip(a.layers, b.layers):
+            if la.where != "array":
+                continue
+            writes = sum(la.ops.get(k, 0) for k in ("write", "kernel_write", "bank_write",
+                                                      "buffer_write"))
+            assert lb.energy_j - la.energy_j == pytest.approx(writes * 1e-12, rel=1e-6,
+                                                             abs=1e-24), la.name
+            checked += writes > 0
+        assert checked
+        assert b.weight_load_j > a.weight_load_j
+
+
+def test_write_path_reports_a_write_above_vdd():
+    """The estimate names the write voltage of its column height from the LUT's
+    calibration: within VDD at 256 rows, above it at 1024 (45 nm, 1 V, 300 K)."""
+    lut = _lut("imce")
+    volts = lut.provenance["parameters"]["calibrations"]["write_column"]["v_write_v"]
+    for rows, above in ((256, False), (1024, True)):
+        est = E.estimate("mnist", "imce", lut=lut, overrides={"array.rows": rows})
+        path = est.to_json()["write_path"]
+        assert path["rows"] == rows and path["above_vdd"] is above
+        assert path["v_write_p_to_ap_v"] == volts[f"b1_{rows}_vdd1_t300"]
+        assert ("above VDD" in path["note"]) is above
