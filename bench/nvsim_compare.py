@@ -12,7 +12,8 @@ configuration (1 MB, 64-bit words, ReadEDP, H-tree, global aggressive repeated w
 on spincim's LUT grid; ``--force-mat none`` lets NVSim search its design space, minutes
 on a busy 2-core machine), runs NVSim, reads the organization it reports and prices the
 same organization with spincim: the shipped LUT's decoder, word line, bit line, sense
-and SOT write ops at the sub-array size (clamped to the LUT grid) and the interconnect
+and SOT write ops (with the write path of the sub-array's column) at the sub-array size
+(clamped to the LUT grid) and the interconnect
 ops characterized here in ngspice at the nominal corner. A 64-bit access: one row decode
 + mat select, one word line, 64 sensed (or written) columns, 64 bits over the H-tree
 one way (every bit toggling, NVSim's assumption) and the bank I/O driver. Prints both.
@@ -134,8 +135,12 @@ def spincim_bank(tech: str, org: dict) -> dict:
     t_dec = t("decoder", rows=rows) + t("decoder", rows=dec_rows)
     e_act = e_dec + e("wordline", cols=cols)
     t_act = t_dec + t("wordline", cols=cols)
-    e_wr = 0.5 * (e("write_p_to_ap") + e("write_ap_to_p"))
-    t_wr = max(t("write_p_to_ap"), t("write_ap_to_p"))
+    # the cell's write plus its column of ``rows`` (the estimator's write_e / write_t)
+    column = "write_column" in lut.ops
+    e_wr = (0.5 * (e("write_p_to_ap") + e("write_ap_to_p"))
+            + (e("write_column", rows=rows) if column else 0.0))
+    t_wr = (max(t("write_p_to_ap"), t("write_ap_to_p"))
+            + (t("write_column", rows=rows) if column else 0.0))
     w = WORD_BITS
     leak_ops = {k: ops[k] for k in ("leakage_cells", "leakage_periphery")}
     leak_w = 0.0
