@@ -1072,12 +1072,18 @@ def _estimate_sweep(args) -> int:
     if _plot_and_emit(args, data, lambda path: report.plot_pareto(res, path)):
         return 0
     front = set(res.pareto)
+    write = any(p.write_v is not None for p in res.points)
     print_table([(*(p.params[k] for k in res.keys), p.energy_j, p.latency_s, p.area_m2,
+                  *((("" if p.write_v is None else f"{p.write_v:.3g}"
+                      + (" > VDD" if p.write_above_vdd else "")),) if write else ()),
                   "*" if k in front else ("" if p.ok else p.error[:60]))
                  for k, p in enumerate(res.points)],
-                (*res.keys, "energy_j", "latency_s", "area_m2", "pareto"))
+                (*res.keys, "energy_j", "latency_s", "area_m2", *(("write_v",) if write else ()),
+                 "pareto"))
+    above = (f"; {data['n_write_above_vdd']} need a write voltage above VDD (write_v)"
+             if data["n_write_above_vdd"] else "")
     print(f"\n{len(res.points)} points ({data['n_failed']} infeasible), "
-          f"{len(res.pareto)} on the Pareto front (*), {res.wall_s:.2f} s")
+          f"{len(res.pareto)} on the Pareto front (*), {res.wall_s:.2f} s{above}")
     return 0
 
 

@@ -70,6 +70,10 @@ class SweepPoint:
     interval_s: float = math.nan
     area_m2: float = math.nan
     error: str = ""
+    #: the larger write voltage of the array's column (``Estimate.write_path``) and whether
+    #: it exceeds VDD; None for a LUT without ``write_column``
+    write_v: float | None = None
+    write_above_vdd: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -95,10 +99,13 @@ class SweepResult:
                         "area_m2": p.area_m2,
                         "images_per_s_per_w": 1.0 / p.energy_j if p.ok and p.energy_j > 0
                         else None,
+                        "write_v": p.write_v, "write_above_vdd": p.write_above_vdd,
                         "pareto": k in front, **({"error": p.error} if p.error else {})}
                        for k, p in enumerate(self.points)],
             "pareto": list(self.pareto), "n_points": len(self.points),
-            "n_failed": sum(not p.ok for p in self.points), "wall_s": self.wall_s,
+            "n_failed": sum(not p.ok for p in self.points),
+            "n_write_above_vdd": sum(bool(p.write_above_vdd) for p in self.points),
+            "wall_s": self.wall_s,
             "lut": self.lut,
         }
 
@@ -159,8 +166,12 @@ def run_sweep(network, arch, specs, *, overrides=None, lut_path=None) -> SweepRe
         except ParameterError as exc:
             points.append(SweepPoint(params, error=str(exc)))
             continue
+        wp = est.write_path
         points.append(SweepPoint(params, est.energy_per_image_j, est.latency_per_image_s,
-                                 est.image_interval_s, est.area_m2))
+                                 est.image_interval_s, est.area_m2,
+                                 write_v=None if wp is None else max(
+                                     wp["v_write_p_to_ap_v"], wp["v_write_ap_to_p_v"]),
+                                 write_above_vdd=None if wp is None else wp["above_vdd"]))
     if all(not p.ok for p in points):
         raise ParameterError("sweep", f"no design point is feasible; first: "
                                       f"{points[0].error}"[:300])

@@ -105,3 +105,22 @@ def test_cli_sweep_bad_input(capsys, spec, needle):
     code = cli.main(["estimate", "--network", "svhn", "--arch", "imce", "--sweep", spec])
     err = capsys.readouterr().err
     assert code == 2 and needle in err and err.count("\n") == 1
+
+
+def test_sweep_points_carry_the_write_voltage_of_their_column(capsys):
+    """Each point names the write voltage of its array's column (the estimate's write_path)
+    and the summary counts the points whose write needs more than VDD: at 45 nm, 1 V only
+    the 1024-row column does (docs/physics.md)."""
+    res = run_sweep("svhn", "imce", {"array.rows": [256, 1024]})
+    for p in res.points:
+        est = E.estimate("svhn", "imce", overrides={"array.rows": p.params["array.rows"]})
+        path = est.write_path
+        assert p.write_v == max(path["v_write_p_to_ap_v"], path["v_write_ap_to_p_v"])
+        assert p.write_above_vdd is path["above_vdd"]
+    data = res.to_json()
+    assert [pt["write_above_vdd"] for pt in data["points"]] == [False, True]
+    assert data["n_write_above_vdd"] == 1
+    assert cli.main(["estimate", "--network", "svhn", "--arch", "imce",
+                     "--sweep", "rows=256,1024"]) == 0
+    out = capsys.readouterr().out
+    assert "> VDD" in out and "1 need a write voltage above VDD" in out
