@@ -27,6 +27,17 @@ class AxisSpec:
 NOMINAL_TEMPERATURE_K = 300.0
 
 
+def vdd_spec(nominal_v: float, quick: bool, vdd_values=None) -> AxisSpec:
+    """``vdd_v`` axis of a characterization: ``vdd_values``, or the nominal and +-10 %;
+    only the nominal with ``quick``."""
+    if quick:
+        vdd_values = (nominal_v,)
+    elif vdd_values is None:
+        vdd_values = (0.9 * nominal_v, nominal_v, 1.1 * nominal_v)
+    vals = tuple(sorted(round(float(v), 9) for v in vdd_values))
+    return AxisSpec("vdd_v", vals, "V", nominal=nominal_v)
+
+
 def temperature_spec(temperatures_k, quick: bool) -> AxisSpec:
     """``temperature_k`` axis of a characterization: the grid's temperatures, or with
     ``quick`` the one nearest :data:`NOMINAL_TEMPERATURE_K`. Its nominal is 300 K when the

@@ -42,7 +42,7 @@ from ..netlists import write_driver as wd
 from . import calibration, driver
 from .executor import executor_scope
 from .opdata import (AxisSpec, OpCharacterization, integrate_power_j, sha256_text,
-                     temperature_spec)
+                     temperature_spec, vdd_spec)
 
 __all__ = ["read_ops", "write_ops", "majority_ops", "source_power_w",
            "source_energy_j", "vdd_axis",
@@ -79,14 +79,8 @@ WRITE_N_ROWS = 4
 
 # ----------------------------------------------------------------------------- axes, power
 def vdd_axis(tech: Technology, quick: bool, vdd_values=None) -> AxisSpec:
-    """``vdd_v``: ``vdd_values`` or nominal and +-10 %; only the nominal when ``quick``."""
-    nom = tech.vdd_v
-    if quick:
-        vdd_values = (nom,)
-    elif vdd_values is None:
-        vdd_values = (0.9 * nom, nom, 1.1 * nom)
-    vals = tuple(sorted(round(float(v), 9) for v in vdd_values))
-    return AxisSpec("vdd_v", vals, "V", nominal=nom)
+    """``vdd_v``: :func:`opdata.vdd_spec` around the technology's nominal supply."""
+    return vdd_spec(tech.vdd_v, quick, vdd_values)
 
 
 def temperature_axis(temperatures_k, quick: bool) -> AxisSpec:

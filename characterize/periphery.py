@@ -44,7 +44,7 @@ from .adders import (
 )
 from .executor import executor_scope
 from .opdata import (AxisSpec, OpCharacterization, integrate_power_j, sha256_text,
-                     temperature_spec)
+                     temperature_spec, vdd_spec)
 
 __all__ = [
     "FO",
@@ -212,16 +212,9 @@ _GATES = {
 
 def corners(tech: Technology, vdd_values, temperatures_k, quick: bool
             ) -> tuple[AxisSpec, AxisSpec]:
-    """(vdd_v, temperature_k) axes of a characterization: nominal x (0.9, 1.0, 1.1) unless
-    ``vdd_values`` are given, the grid's temperatures; ``quick``: the nominal corner
-    (:func:`opdata.temperature_spec`)."""
-    if quick:
-        vdds = (tech.vdd_v,)
-    else:
-        vdds = tuple(sorted(round(float(v), 9) for v in (
-            vdd_values if vdd_values is not None
-            else (0.9 * tech.vdd_v, tech.vdd_v, 1.1 * tech.vdd_v))))
-    return AxisSpec("vdd_v", vdds, "V", tech.vdd_v), temperature_spec(temperatures_k, quick)
+    """(vdd_v, temperature_k) axes of a characterization (:func:`opdata.vdd_spec`,
+    :func:`opdata.temperature_spec`; ``quick``: the nominal corner)."""
+    return vdd_spec(tech.vdd_v, quick, vdd_values), temperature_spec(temperatures_k, quick)
 
 
 def gate_ops(tech_name: str | Technology, *, vdd_values: Sequence[float] | None = None,

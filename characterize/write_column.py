@@ -51,8 +51,8 @@ from .periphery import corners
 
 __all__ = ["write_column_ops", "column_measure", "V_MAX_OVER_VDD"]
 
-#: the write voltage sweep may go this far above VDD (a 1024-row 22 nm column needs
-#: ~0.7 V more than a 4-row one)
+#: the write voltage sweep goes up to this multiple of VDD (45 nm, 0.9 V, 358 K: a
+#: 1024-row column needs 2.1 V)
 V_MAX_OVER_VDD = 2.5
 
 
@@ -62,7 +62,7 @@ def _cell_lines(tech: Technology, device: M.SotDevice, bit: int) -> list[str]:
             *cellmod.cell_subckt("wcell", tech, "wmtj", r_shm_ohm=M.r_shm_ohm(device.shm))]
 
 
-def column_measure(vec, v_write_v: float) -> tuple[float, float, float]:
+def column_measure(vec) -> tuple[float, float, float]:
     """(write-source energy J, 90 % time of the cell current s, settled cell current A)."""
     t = np.asarray(vec["time"])
     i_src = -np.asarray(vec["vwr#branch"])
@@ -120,7 +120,7 @@ def write_column_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 
                                          pulse_s=WRITE_PULSE_S)
                    for (b, i, j, n), w in zip(grid, volts)]
         vecs = ex.run_jobs(benches, checkpoint=checkpoint, stage="write_column")
-    got = {key: column_measure(vec, w.v_write_v) for key, vec, w in zip(grid, vecs, volts)}
+    got = {key: column_measure(vec) for key, vec in zip(grid, vecs)}
     shape = (len(ax_v.values), len(ax_t.values), len(rows))
     energy, latency = np.zeros(shape), np.zeros(shape)
     for i in range(shape[0]):

@@ -408,12 +408,13 @@ def write_column_bench(tech: Technology, n_rows: int, bit: int, v_write_v: float
                             [0.0, 0.0, v_write_v, v_write_v, 0.0]),
              st.vsource_dc("Vgnd", grounded, "0", 0.0)]
     prev_b, prev_s = "wd", "sd"
-    for j in range(math.ceil(n_rows / k)):
+    n_seg = math.ceil(n_rows / k)
+    for j in range(n_seg):
         cells = min(k, n_rows - j * k)
         b, s = f"b{j}", f"s{j}"
         lines += [st.resistor(f"Rb{j}", prev_b, b, cells * r_p), st.capacitor(f"Cb{j}", b, "0", cells * c_p),
                   st.resistor(f"Rs{j}", prev_s, s, cells * r_p), st.capacitor(f"Cs{j}", s, "0", cells * c_p)]
-        off = cells - (1 if j == math.ceil(n_rows / k) - 1 else 0)
+        off = cells - (1 if j == n_seg - 1 else 0)   # the selected cell is the last
         if off:
             lines.append(instance(f"Xoff{j}", (b, s), "woff", m=off))
         prev_b, prev_s = b, s

@@ -752,7 +752,6 @@ def test_decoder_energy_between_switched_charge_bounds(ex, lines45, unit45):
                 up += 2 * (fan_hi[out] + own(out))       # once per edge
         e_upper = SHORT_CIRCUIT_LEAK * vdd * up / 2
         e = dec.energy_j[0, 0, dec.axes[-1].values.index(n)]
-        print("DBG", n, e_lower, e, e_upper, e / e_lower, e_upper / e)
         assert e_lower < e < e_upper, (n, e_lower, e, e_upper)
         assert e < 2 * e_lower, (n, e / e_lower)     # regression cap (docstring)
 

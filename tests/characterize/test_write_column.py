@@ -65,5 +65,5 @@ def test_write_column_settles_at_the_calibrated_current(ex):
                                       M.r_shm_ohm(device.shm), tech.vdd_v,
                                       t0_s=W.WRITE_T0_S, edge_s=W.WRITE_EDGE_S,
                                       pulse_s=W.WRITE_PULSE_S)
-        _, _, settled = W.column_measure(ex.run_jobs([bench])[0], w.v_write_v)
+        _, _, settled = W.column_measure(ex.run_jobs([bench])[0])
         assert settled == pytest.approx(M.IMCE_WRITE_CURRENT_A, rel=0.01)
