@@ -13,7 +13,9 @@ it with the rest of a build.
 * :func:`read_ops` -- IMCE column reads (``read``, ``and2``, ``or2``) and CORN ``xnor2``
   with the StrongARM latch of :func:`spincim.netlists.cell.read_bench`. The bench's DC read
   and reference currents are turned into steps at :data:`T_READ_S` (so the bit line really
-  develops from 0 V); the clock falls at :data:`T_READ_S` + :data:`T_BL_WAIT_S`.
+  develops from 0 V); the clock falls at :data:`T_READ_S` + :func:`bl_wait_s`.
+* :func:`column_read_ops` -- the same sense ops with the column of every grid row count
+  as a wire (``column_read`` ...), the estimator's price of a column sense.
 * :func:`write_ops` -- one 2T1R cell with the LLGS macromodel (0 K, 300 K rms tilt)
   driven at the IMCE write current (120 uA) by the write voltage of
   :func:`spincim.characterize.calibration.write_voltages`.
@@ -33,10 +35,11 @@ import numpy as np
 from ..devices import mtj as M
 from ..devices import switching
 from ..devices.technology import Technology, technology
-from ..errors import ParameterError
+from ..errors import ParameterError, SimulationError
 from ..netlists import array as arr
 from ..netlists import cell as cellmod
 from ..netlists import mtj_macro, ngspice
+from ..netlists import periphery as pn
 from ..netlists import spice_text as st
 from ..netlists import write_driver as wd
 from . import calibration, driver
@@ -44,18 +47,30 @@ from .executor import executor_scope
 from .opdata import (AxisSpec, OpCharacterization, integrate_power_j, sha256_text,
                      temperature_spec, vdd_spec)
 
-__all__ = ["read_ops", "write_ops", "majority_ops", "source_power_w",
+__all__ = ["read_ops", "column_read_ops", "column_op_name", "bl_wait_s", "write_ops", "majority_ops", "source_power_w",
            "source_energy_j", "vdd_axis",
            "temperature_axis", "read_netlist", "read_measure", "write_netlist",
-           "T_READ_S", "T_BL_WAIT_S", "T_LATCH_WAIT_S", "DECISION_MARGIN_S",
+           "T_READ_S", "T_BL_WAIT_S", "BENCH_WAIT_S", "T_LATCH_WAIT_S", "DECISION_MARGIN_S",
            "READ_PATTERNS", "WRITE_PULSE_S", "WRITE_T0_S"]
 
 #: read current (and reference currents) step on at this time (s)
 T_READ_S = 0.1e-9
 #: rise time of the read-current step (s)
 T_READ_RISE_S = 20e-12
-#: clock (clkb) falls this long after the read start: the bit line has settled (s)
+#: bit-line part of the read window that ``rare.read_window_s`` gives the read disturb (s):
+#: the 10 fF column's 90 % development takes 0.2-0.3 ns at 45 nm
 T_BL_WAIT_S = 1.0e-9
+#: the read benches' clock (clkb) falls this long after the read start, per 64 rows of
+#: column (and for the lumped 10 fF column): long enough for the bit line to settle at
+#: every shipped corner, which :func:`read_measure` checks over the wait's last quarter
+#: (measured 99 % points: 22 nm at 0.9 VDD 2.5 ns lumped and 15.7 ns at 1024 rows; 45 nm
+#: 0.5 ns lumped, 9.8 ns at 1024 rows)
+BENCH_WAIT_S = 4.0e-9
+#: the read benches' transient step bound (s) at :data:`BENCH_WAIT_S`; it grows with the
+#: wait (a 1024-row column: 80 ps; the latch's own edges are resolved by ngspice's
+#: truncation-error control: 60 vs 5 ps moved a 1024-row read by 0.2 ps of 3.9 ns and
+#: its energy by 1 %)
+BENCH_MAX_STEP_S = 5e-12
 #: simulated time after the clock edge (s)
 T_LATCH_WAIT_S = 0.5e-9
 #: energy window extends this far past the latch decision (s)
@@ -169,25 +184,55 @@ def _first_crossing(t, y, level, t_from, rising: bool | None = None) -> float:
 
 
 # ----------------------------------------------------------------------------- reads
+def bl_wait_s(rows: int | None) -> float:
+    """Clock delay of the read bench after the read start (s): :data:`BENCH_WAIT_S` for
+    the lumped 10 fF column and up to 64 rows, growing with the rows beyond (the line's
+    RC grows with them; :func:`read_measure` checks that the line has settled at the
+    clock). The latency is not this wait: it is the bit line's 90 % development plus
+    the latch (the clock is assumed to fire at 90 %)."""
+    return BENCH_WAIT_S * (1.0 if rows is None else max(1.0, rows / 64.0))
+
+
 def read_netlist(states, op: str, *, tech: Technology, temperature_k: float,
                  i_read_a: float = cellmod.READ_CURRENT_A, c_bl_f: float = 10e-15,
-                 device: M.SotDevice | None = None) -> st.Netlist:
+                 device: M.SotDevice | None = None, rows: int | None = None,
+                 segment_pitches: int | None = None) -> st.Netlist:
     """:func:`cell.read_circuit` with the sense amp, read/reference currents as steps at
-    :data:`T_READ_S` and a ``.temp`` line."""
-    t_eval = T_READ_S + T_BL_WAIT_S
+    :data:`T_READ_S` and a ``.temp`` line.
+
+    ``rows``: the column of that many rows as a wire (:func:`netlists.periphery.sense_line`,
+    ``segment_pitches`` per segment, default its own) instead of the lumped ``c_bl_f``;
+    the clock then falls :func:`bl_wait_s` after the read start.
+    """
+    line = None
+    if rows is not None:
+        kw = {} if segment_pitches is None else {"segment_pitches": segment_pitches}
+        line = pn.sense_line(tech, rows, 1 if op == "memory" else 2, **kw)
+        c_bl_f = 0.0
+    wait = bl_wait_s(rows)
+    t_eval = T_READ_S + wait
     return cellmod.read_circuit(states, op, tech=tech, device=device, i_read_a=i_read_a,
                                 sense_amp=True,
                                 c_bl_f=c_bl_f, t_eval_s=t_eval,
                                 t_stop_s=t_eval + T_LATCH_WAIT_S,
                                 read_step_s=(T_READ_S, T_READ_RISE_S),
-                                temperature_k=temperature_k)
+                                temperature_k=temperature_k, line=line,
+                                analysis=st.tran(1e-12, t_eval + T_LATCH_WAIT_S,
+                                                 max_step_s=BENCH_MAX_STEP_S * wait
+                                                 / BENCH_WAIT_S))
 
 
 def _latches(op: str) -> tuple[str, ...]:
     return ("xsalo", "xsahi") if op == "xnor" else ("xsa",)
 
 
-def read_measure(netlist: st.Netlist, vec, op: str, vdd_v: float) -> dict:
+#: the bit line counts as settled at the clock when it moved less than this fraction of
+#: its value over the last quarter of the wait before the clock edge
+SETTLED_FRACTION = 0.01
+
+
+def read_measure(netlist: st.Netlist, vec, op: str, vdd_v: float,
+                 rows: int | None = None) -> dict:
     """Bit-line development time, latch decision time and the energy of one read.
 
     t_bl: from the read-current start (:data:`T_READ_S`) to v(rbl) reaching 90 % of its
@@ -197,12 +242,23 @@ def read_measure(netlist: st.Netlist, vec, op: str, vdd_v: float) -> dict:
     during reset). Energy: all sources over [T_READ_S, T_READ_S + t_bl] plus over
     [edge, edge + t_latch + margin] (the idle wait between bit-line settling and the
     clock edge is excluded: the latency assumes the clock fires at 90 % development).
+    ``rows``: the bench of :func:`read_netlist` with that many rows (its clock time).
+    Raises :class:`SimulationError` when v(rbl) has not settled at the clock
+    (:data:`SETTLED_FRACTION`).
     """
     t = np.asarray(vec["time"], float)
     rbl = np.asarray(vec["rbl"], float)
     out = np.asarray(vec["out"], float)
-    t_edge = T_READ_S + T_BL_WAIT_S + 0.5 * CLK_EDGE_S
-    v_final = float(np.interp(T_READ_S + T_BL_WAIT_S, t, rbl))
+    wait = bl_wait_s(rows)
+    t_edge = T_READ_S + wait + 0.5 * CLK_EDGE_S
+    v_final = float(np.interp(T_READ_S + wait, t, rbl))
+    v_before = float(np.interp(T_READ_S + 0.75 * wait, t, rbl))
+    if abs(v_final - v_before) > SETTLED_FRACTION * abs(v_final):
+        raise SimulationError(
+            f"read {op}: the bit line (node rbl{'' if rows is None else f', {rows} rows'}) "
+            f"moved {abs(v_final - v_before) * 1e3:.2f} mV over the last quarter of the "
+            f"{wait:g} s wait (v = {v_final * 1e3:.1f} mV): not settled at the clock",
+            where="node rbl")
     t_bl = _first_crossing(t, rbl, 0.9 * v_final, T_READ_S, rising=True) - T_READ_S
     ends = []
     for x in _latches(op):
@@ -250,26 +306,69 @@ def read_ops(tech_name: str = "45nm", *, vdd_values=None,
 
     Per column operation: latency = bit-line development + latch decision, energy of all
     sources (see :func:`read_measure`), both AVERAGED over the stored patterns (2 for a
-    read, the 4 input patterns of the 2-input ops), each pattern weighted equally.
+    read, the 4 input patterns of the 2-input ops), each pattern weighted equally. The
+    column is the lumped ``c_bl_f`` on RBL and each reference node.
     """
+    return _sense_ops(tech_name, None, vdd_values=vdd_values, temperatures_k=temperatures_k,
+                      quick=quick, i_read_a=i_read_a, c_bl_f=c_bl_f, device=device,
+                      executor=executor, checkpoint=checkpoint, stage=stage)
+
+
+#: LUT name of the column sense of read op ``name`` at every rows value
+def column_op_name(name: str) -> str:
+    """``column_<name>``: the op of :func:`column_read_ops` for read op ``name``."""
+    return f"column_{name}"
+
+
+def column_read_ops(tech_name: str = "45nm", *,
+                    rows: Sequence[int] = (64, 128, 256, 512, 1024), vdd_values=None,
+                    temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
+                    i_read_a: float = cellmod.READ_CURRENT_A,
+                    device: M.SotDevice | None = None, segment_pitches: int | None = None,
+                    executor=None, checkpoint=None,
+                    stage: str = "column_read_ops") -> list[OpCharacterization]:
+    """The sense path at every column height: ``column_read``, ``column_and2``,
+    ``column_or2``, ``column_xnor2`` over (vdd_v, temperature_k, rows).
+
+    As :func:`read_ops`, with the column of ``rows`` cells as a wire instead of the lumped
+    capacitor (:func:`read_netlist` ``rows=``): RBL and each reference node run along
+    ``rows`` x 8 F of bit line (RC segments of ``segment_pitches`` pitches) loaded by the
+    unselected cells' off read-access drains; the selected cells and the reference legs
+    sit at the far end, the current sources and the latch at the near end. The op is the
+    whole sense (bit line included), not an extra over the read op.
+    """
+    if not rows:
+        raise ParameterError("rows", "needs at least one column height")
+    return _sense_ops(tech_name, tuple(int(r) for r in rows), vdd_values=vdd_values,
+                      temperatures_k=temperatures_k, quick=quick, i_read_a=i_read_a,
+                      c_bl_f=0.0, device=device, segment_pitches=segment_pitches,
+                      executor=executor, checkpoint=checkpoint, stage=stage)
+
+
+def _sense_ops(tech_name, rows, *, vdd_values, temperatures_k, quick, i_read_a, c_bl_f,
+               device, executor, checkpoint, stage,
+               segment_pitches=None) -> list[OpCharacterization]:
+    """:func:`read_ops` (``rows`` None) or :func:`column_read_ops` (a tuple of heights)."""
     tech0 = technology(tech_name)
     ax_v = vdd_axis(tech0, quick, vdd_values)
     ax_t = temperature_axis(temperatures_k, quick)
-    items = [(name, op, states, iv, it)
+    heights = (None,) if rows is None else rows
+    items = [(name, op, states, iv, it, ir)
              for name, op, pats in READ_PATTERNS for states in pats
-             for iv in range(len(ax_v.values)) for it in range(len(ax_t.values))]
+             for iv in range(len(ax_v.values)) for it in range(len(ax_t.values))
+             for ir in range(len(heights))]
 
     def build(item):
-        _, op, states, iv, it = item
+        _, op, states, iv, it, ir = item
         return read_netlist(states, op, tech=_with_vdd(tech0, ax_v.values[iv]),
                             temperature_k=ax_t.values[it], i_read_a=i_read_a, c_bl_f=c_bl_f,
-                            device=device)
+                            device=device, rows=heights[ir], segment_pitches=segment_pitches)
 
     texts = [build(i) for i in items]
     jobs = [ngspice.Job(tx, None, _read_vectors(i[1])) for tx, i in zip(texts, items)]
     with executor_scope(executor) as ex:
         results = ex.run_jobs(jobs, timeout_s=120, checkpoint=checkpoint, stage=stage)
-    shape = (len(ax_v.values), len(ax_t.values))
+    shape = (len(ax_v.values), len(ax_t.values), len(heights))
     out = []
     for name, op, pats in READ_PATTERNS:
         e = np.zeros(shape)
@@ -278,34 +377,57 @@ def read_ops(tech_name: str = "45nm", *, vdd_values=None,
         for item, tx, vec in zip(items, texts, results):
             if item[0] != name:
                 continue
-            iv, it = item[3], item[4]
-            m = read_measure(tx, vec, op, ax_v.values[iv])
+            iv, it, ir = item[3:]
+            pattern = "".join("1" if s else "0" for s in item[2])
+            m = read_measure(tx, vec, op, ax_v.values[iv], heights[ir])
             if (m["out_v"] > 0.5 * ax_v.values[iv]) != _expected(op, item[2]):
-                wrong.append((ax_v.values[iv], ax_t.values[it],
-                              "".join("1" if s else "0" for s in item[2])))
-            e[iv, it] += m["energy_j"] / len(pats)
-            lat[iv, it] += m["latency_s"] / len(pats)
-            if ax_v.values[iv] == ax_v.nominal and it == 0:
-                key = f"{op}_{''.join('1' if s else '0' for s in item[2])}"
-                shas[key] = sha256_text(tx.text)
-        out.append(OpCharacterization(
-            op=name, axes=(ax_v, ax_t), energy_j=e, latency_s=lat,
-            description=(f"{tech0.name} column {name} ({'CORN' if op == 'xnor' else 'IMCE'}): "
-                         f"cell.read_bench op={op!r}, I_read = {i_read_a:g} A step, "
-                         f"C_BL = {c_bl_f:g} F on RBL and each reference node, StrongARM "
-                         f"latch{'es + XNOR logic' if op == 'xnor' else ''}; average over "
-                         f"the {len(pats)} stored patterns; wrong logic outputs (VDD, T, "
-                         f"pattern): {wrong or 'none'}"),
-            criterion=("latency = t_bl + t_latch: t_bl from the read-current step to v(rbl) "
-                       "= 90 % of its settled value; t_latch from the clkb edge midpoint to "
-                       "the later of every latch resolving (|oa-ob| >= VDD/2) and 'out' "
-                       "crossing VDD/2 if it changes. Energy: integral of the power of all "
-                       "sources (VDD, clock, read and reference current sources I*v, "
-                       "enables, word line) over [read start, read start + t_bl] plus "
-                       f"[clock edge, decision + {DECISION_MARGIN_S:g} s]; both averaged "
-                       "(equal weights) over the stored patterns"),
-            netlist_sha256=shas))
+                wrong.append((ax_v.values[iv], ax_t.values[it], pattern)
+                             + (() if rows is None else (heights[ir],)))
+            e[iv, it, ir] += m["energy_j"] / len(pats)
+            lat[iv, it, ir] += m["latency_s"] / len(pats)
+            if rows is None and ax_v.values[iv] == ax_v.nominal and it == 0:
+                shas[f"{op}_{pattern}"] = sha256_text(tx.text)
+            elif rows is not None:
+                shas[f"{op}_{pattern}_{heights[ir]}_vdd{ax_v.values[iv]:.3g}"
+                     f"_t{ax_t.values[it]:.0f}"] = sha256_text(tx.text)
+        out.append(_sense_characterization(name, op, len(pats), tech0, ax_v, ax_t, rows,
+                                           e, lat, shas, wrong, i_read_a, c_bl_f,
+                                           segment_pitches))
     return out
+
+
+def _sense_characterization(name, op, n_pats, tech, ax_v, ax_t, rows, e, lat, shas, wrong,
+                            i_read_a, c_bl_f, segment_pitches) -> OpCharacterization:
+    who = "CORN" if op == "xnor" else "IMCE"
+    latch = f"StrongARM latch{'es + XNOR logic' if op == 'xnor' else ''}"
+    if rows is None:
+        column = f"C_BL = {c_bl_f:g} F on RBL and each reference node"
+        axes, e, lat = (ax_v, ax_t), e[..., 0], lat[..., 0]
+    else:
+        k = pn.SEGMENT_PITCHES if segment_pitches is None else segment_pitches
+        column = (f"RBL and each reference node along rows x {arr.PITCH_ALONG_COL_F:g} F of "
+                  f"bit line (netlists.periphery.sense_line: RC segments of {k} pitches, "
+                  f"technology wire R and C per metre, the unselected cells' off "
+                  f"read-access drains as m copies per segment), the selected cells and "
+                  f"the reference legs at the far end, current sources and latch at the "
+                  f"near end; clock at ops.bl_wait_s(rows) after the read start")
+        axes = (ax_v, ax_t, AxisSpec("rows", rows, "1", None))
+    return OpCharacterization(
+        op=name if rows is None else column_op_name(name), axes=axes, energy_j=e,
+        latency_s=lat,
+        description=(f"{tech.name} column {name} ({who}): cell.read_bench op={op!r}, "
+                     f"I_read = {i_read_a:g} A step, {column}, {latch}; average over "
+                     f"the {n_pats} stored patterns; wrong logic outputs (VDD, T, "
+                     f"pattern{'' if rows is None else ', rows'}): {wrong or 'none'}"),
+        criterion=("latency = t_bl + t_latch: t_bl from the read-current step to v(rbl) "
+                   "= 90 % of its settled value; t_latch from the clkb edge midpoint to "
+                   "the later of every latch resolving (|oa-ob| >= VDD/2) and 'out' "
+                   "crossing VDD/2 if it changes. Energy: integral of the power of all "
+                   "sources (VDD, clock, read and reference current sources I*v, "
+                   "enables, word line) over [read start, read start + t_bl] plus "
+                   f"[clock edge, decision + {DECISION_MARGIN_S:g} s]; both averaged "
+                   "(equal weights) over the stored patterns"),
+        netlist_sha256=shas)
 
 
 # ----------------------------------------------------------------------------- IMCE write

@@ -7,12 +7,11 @@ count from the mapping; the organization comes from the architecture description
 
 Pricing rules (each a sum of LUT entries):
 
-* **Column logic** (``and2``/``xnor2`` per column, ``read`` per bit): the LUT's sense op plus
-  the LUT's ``bitline`` op at the array's real row count. The sense op keeps its own fixed
-  10 fF capacitor on the bit line (and on each reference node), charged by the 20 uA read
-  current to the sense voltage: C V^2 <= 10 fF x (0.27 V)^2 = 0.7 fJ per node at the largest
-  mean sense voltage of the shipped LUTs (``mc/sense_margin``, 22 nm AP read), counted twice
-  beside the line op (0.3-15 fJ from 64 to 1024 rows); the LUTs have no sense op without it.
+* **Column logic** (``and2``/``xnor2`` per column, ``read`` per bit): the LUT's
+  ``column_<op>`` at the array's real row count, the sense path simulated with its column
+  as a wire of that many rows (:func:`spincim.characterize.ops.column_read_ops`). A LUT
+  without those ops (built before them) prices the lumped sense op (its own 10 fF) plus
+  the ``bitline`` op at the array's rows.
 * **Rows**: a two-row logic activation costs one decode and two word lines (IMCE III-B: two
   single-line decoders ORed; the one holding the input row C_m(I) keeps its address while
   the other steps through the kernel rows); a row read or write one decode and one word
@@ -240,9 +239,21 @@ class _Units:
                     + self._column("latency_s"))
         return self.t("preset")
 
+    def _col(self, sense: str, rows: int, quantity: str) -> float:
+        column = f"column_{sense}"          # characterize.ops.column_op_name
+        if column in self.p.lut.ops:
+            return self._get(column, quantity, {"rows": rows})
+        return self._get(sense, quantity, {}) + self._get("bitline", quantity, {"rows": rows})
+
     def col_e(self, sense: str, rows: int) -> float:
-        """One column sense (``read``/``and2``/``xnor2``) with its bit line of ``rows``."""
-        return self.e(sense) + self.e("bitline", rows=rows)
+        """One column sense (``read``/``and2``/``xnor2``) of a ``rows``-row column: the
+        LUT's ``column_<sense>`` at ``rows``, or for a LUT without it the lumped sense op
+        plus the ``bitline`` op."""
+        return self._col(sense, rows, "energy_j")
+
+    def col_t(self, sense: str, rows: int) -> float:
+        """Latency of :meth:`col_e`."""
+        return self._col(sense, rows, "latency_s")
 
     def act_e(self, rows: int, cols: int, lines: int = 1) -> float:
         """``lines`` decodes + word lines of a rows x cols array."""
@@ -321,9 +332,9 @@ class _Units:
         if kind == "row_write":
             return self.write_t() + self.act_t(R, C)
         if kind == "row_read":
-            return self.act_t(R, C) + self.t("bitline", rows=R) + self.t("read")
+            return self.act_t(R, C) + self.col_t("read", R)
         if kind == "row_op":
-            return self.act_t(R, C) + self.t("bitline", rows=R) + self.t(arg)
+            return self.act_t(R, C) + self.col_t(arg, R)
         if kind == "popcount":
             return self.popcount(int(arg))[1]
         if kind in ("add", "dpu"):
@@ -331,7 +342,7 @@ class _Units:
         if kind == "buffer_step":
             return self.preset_cost()[1] + self.majority_program()[1] + self.act_t(BR, BC)
         if kind == "buffer_row_read":
-            return self.act_t(BR, BC) + self.t("bitline", rows=BR) + self.t("read")
+            return self.act_t(BR, BC) + self.col_t("read", BR)
         if kind == "maxpool_step":
             return self.preset_cost()[1] + self.maxpool_cost()[1] + self.act_t(BR, BC)
         if kind == "host_mac":

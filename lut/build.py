@@ -99,10 +99,14 @@ def steps_for(tech_spec: str) -> list[Step]:
 
 @step("read_ops", "read / AND / OR / XNOR", ("45nm", USER_TECHNOLOGY))
 def _read_imce(ctx: BuildContext) -> list:
+    """The sense ops with the lumped 10 fF column and the sense path at every grid
+    row count (``column_<op>``)."""
     from ..characterize import ops
-    return ops.read_ops(ctx.tech, quick=ctx.quick, vdd_values=ctx.vdd_values,
-                        temperatures_k=ctx.grid.temperatures_k, i_read_a=ctx.grid.i_read_a,
-                        device=ctx.device, executor=ctx.executor, checkpoint=ctx.checkpoint)
+    common = {"quick": ctx.quick, "vdd_values": ctx.vdd_values,
+              "temperatures_k": ctx.grid.temperatures_k, "i_read_a": ctx.grid.i_read_a,
+              "device": ctx.device, "executor": ctx.executor, "checkpoint": ctx.checkpoint}
+    return (ops.read_ops(ctx.tech, **common)
+            + ops.column_read_ops(ctx.tech, rows=ctx.grid.rows, **common))
 
 
 @step("read_xnor", "read / XNOR", ("22nm",))

@@ -32,7 +32,7 @@ load and kickback (without it the kickback imbalance, a few mV, flips the P||AP 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..devices import mtj as M
 from ..devices.technology import Technology, technology
@@ -116,12 +116,14 @@ def reference_resistances(mtj: M.MtjParams, *, v_read_v: float = 0.0) -> dict[st
 
 
 def _ref_group(tag: str, node: str, gate: str, r_ref: float, legs: int, tech: Technology,
-               w_mult: float) -> list[str]:
+               w_mult: float, at: str | None = None) -> list[str]:
+    """``legs`` reference legs of ``node`` (named after it), connected at ``at`` (default
+    ``node`` itself; the far end of its line when the bench has lines)."""
     l = tech.l_min_m
     out = []
     for k in range(1, legs + 1):
         mid = f"{node}_{tag}{k}"
-        out += [st.mosfet(f"M{node}_{tag}{k}", node, gate, mid, "0", tech.nmos_model,
+        out += [st.mosfet(f"M{node}_{tag}{k}", at or node, gate, mid, "0", tech.nmos_model,
                           w_m=w_mult * l, l_m=l),
                 st.resistor(f"R{node}_{tag}{k}", mid, "0", legs * r_ref)]
     return out
@@ -138,12 +140,17 @@ def read_bench(states: Sequence[bool], op: str, *, tech: Technology | None = Non
                         t_eval_s=t_eval_s, t_stop_s=t_stop_s, analysis=analysis).text
 
 
+#: ``line(near, far)``: netlist lines of the wire from a sensed node to its far end
+LineBuilder = Callable[[str, str], list[str]]
+
+
 def read_circuit(states: Sequence[bool], op: str, *, tech: Technology | None = None,
                  device: M.SotDevice | None = None, i_read_a: float = READ_CURRENT_A,
                  w_read_mult: float | None = None, sense_amp: bool = False,
                  c_bl_f: float = 10e-15, t_eval_s: float = 1e-9, t_stop_s: float = 2e-9,
                  analysis: str | None = None, read_step_s: tuple[float, float] | None = None,
-                 temperature_k: float | None = None) -> st.Netlist:
+                 temperature_k: float | None = None,
+                 line: LineBuilder | None = None) -> st.Netlist:
     """One column read: ``states`` (True = AP = '1') of the selected cells.
 
     ``op`` in :data:`OPS`; "memory" takes one state, the others two. Without
@@ -155,6 +162,12 @@ def read_circuit(states: Sequence[bool], op: str, *, tech: Technology | None = N
     ``xc<k>.rl``; currents ``vsl<k>#branch`` (cell k, into SL). ``read_step_s`` =
     (start, rise) turns the read and reference currents into steps from 0 (the bit line
     then develops from 0 V); ``temperature_k`` adds a ``.temp`` line (transistor cards).
+
+    ``line`` (with ``c_bl_f`` = 0): the column as a wire instead of a lumped capacitor.
+    Each sensed node (``rbl`` and the reference nodes) keeps its current source and latch
+    input at the near end, ``node``, and gets ``line(node, node + "_far")``; the selected
+    cells (``rbl``) and the reference legs sit at ``<node>_far``, the far end of the
+    column. The reference nodes thus run along dummy columns identical to the bit line.
     """
     if op not in OPS:
         raise ParameterError("op", f"must be one of {OPS}, got {op!r}")
@@ -167,6 +180,11 @@ def read_circuit(states: Sequence[bool], op: str, *, tech: Technology | None = N
     device = device or M.SotDevice()
     refs = reference_resistances(device.mtj)
     vdd = tech.vdd_v
+    if line is not None and c_bl_f > 0:
+        raise ParameterError("c_bl_f", "must be 0 when the bench has lines (the wire "
+                                       f"carries the capacitance), got {c_bl_f!r}")
+    sensed = ("rbl", *(("ref_lo", "ref_hi") if op == "xnor" else ("ref",)))
+    far = {n: (f"{n}_far" if line is not None else n) for n in sensed}
     def current(name: str, node: str):
         if read_step_s is None:
             return st.isource_dc(name, "0", node, i_read_a)
@@ -186,7 +204,7 @@ def read_circuit(states: Sequence[bool], op: str, *, tech: Technology | None = N
              "* selected cells of one column; write transistors off (WWL = WBL = 0)",
              current("Iread", "rbl")]
     for k, ap in enumerate(states, start=1):
-        lines += [mtj_macro.instance(f"Xc{k}", ("0", "rbl", f"sl{k}", "0", "rwl"),
+        lines += [mtj_macro.instance(f"Xc{k}", ("0", far["rbl"], f"sl{k}", "0", "rwl"),
                                      "cellap" if ap else "cellp"),
                   st.vsource_dc(f"Vsl{k}", f"sl{k}", "0", 0.0)]
     en = {"memory": op == "memory", "and": op == "and", "or": op == "or"}
@@ -196,17 +214,23 @@ def read_circuit(states: Sequence[bool], op: str, *, tech: Technology | None = N
     if op == "xnor":
         lines += [st.vsource_dc("Vxon", "en_x", "0", vdd),
                   current("Ireflo", "ref_lo"),
-                  *_ref_group("or", "ref_lo", "en_x", refs["or"], 2, tech, w_read_mult),
+                  *_ref_group("or", "ref_lo", "en_x", refs["or"], 2, tech, w_read_mult,
+                              far["ref_lo"]),
                   current("Irefhi", "ref_hi"),
-                  *_ref_group("and", "ref_hi", "en_x", refs["and"], 2, tech, w_read_mult)]
+                  *_ref_group("and", "ref_hi", "en_x", refs["and"], 2, tech, w_read_mult,
+                              far["ref_hi"])]
     else:
         lines += [current("Iref", "ref"),
-                  *_ref_group("m", "ref", "en_m", refs["memory"], 1, tech, w_read_mult),
-                  *_ref_group("and", "ref", "en_and", refs["and"], 2, tech, w_read_mult),
-                  *_ref_group("or", "ref", "en_or", refs["or"], 2, tech, w_read_mult)]
+                  *_ref_group("m", "ref", "en_m", refs["memory"], 1, tech, w_read_mult,
+                              far["ref"]),
+                  *_ref_group("and", "ref", "en_and", refs["and"], 2, tech, w_read_mult,
+                              far["ref"]),
+                  *_ref_group("or", "ref", "en_or", refs["or"], 2, tech, w_read_mult,
+                              far["ref"])]
     if c_bl_f > 0:
-        lines += [st.capacitor(f"Cbl_{node}", node, "0", c_bl_f)
-                  for node in ("rbl", *(("ref_lo", "ref_hi") if op == "xnor" else ("ref",)))]
+        lines += [st.capacitor(f"Cbl_{node}", node, "0", c_bl_f) for node in sensed]
+    if line is not None:
+        lines += [x for node in sensed for x in line(node, far[node])]
     if sense_amp:
         lines += [*sa.strongarm_subckt("sa", tech),
                   st.vsource_pulse("Vclk", "clkb", "0", v1_v=vdd, v2_v=0.0, delay_s=t_eval_s,

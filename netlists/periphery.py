@@ -66,7 +66,9 @@ __all__ = [
     "nmos",
     "pmos",
     "pwl_bits",
+    "off_read_access",
     "rc_ladder",
+    "sense_line",
     "transient",
     "wordline_bench",
     "write_column_bench",
@@ -295,13 +297,14 @@ def line_driver_mult(n: int) -> float:
 
 def rc_ladder(tech: Technology, prefix: str, n: int, pitch_f: float, far: str, first: str,
               cell_mosfet: Callable[[str, str, int], str], *,
-              segment_pitches: int = SEGMENT_PITCHES) -> list[str]:
+              segment_pitches: int = SEGMENT_PITCHES, skip_far: int = 0) -> list[str]:
     """RC ladder of ``n`` cell pitches of ``pitch_f`` F from ``first`` to ``far``.
 
     Segments of ``segment_pitches`` pitches (the last may be shorter), each a series
     R and a C to ground of the technology's wire per metre, and one transistor
     ``cell_mosfet(name, node, cells)`` standing for the segment's ``cells`` cell loads
-    (``segment_pitches`` = 1: the fully expanded line, one cell per pitch).
+    (``segment_pitches`` = 1: the fully expanded line, one cell per pitch). The last
+    ``skip_far`` pitches carry no load: the caller instantiates those cells itself.
     """
     if isinstance(segment_pitches, bool) or not isinstance(segment_pitches, int) \
             or segment_pitches < 1:
@@ -310,13 +313,17 @@ def rc_ladder(tech: Technology, prefix: str, n: int, pitch_f: float, far: str, f
     nseg = math.ceil(n / k)
     r_p = pitch_f * tech.node_m * tech.wire_r_ohm_per_m
     c_p = pitch_f * tech.node_m * tech.wire_c_f_per_m
+    if not 0 <= skip_far <= n:
+        raise ParameterError("skip_far", f"must be in [0, {n}], got {skip_far!r}")
     lines, prev = [], first
     for j in range(nseg):
         cells = min(k, n - j * k)
+        loads = cells - max(0, min(cells, j * k + cells - (n - skip_far)))
         node = far if j == nseg - 1 else f"{prefix}{j}"
         lines += [st.resistor(f"R{prefix}{j}", prev, node, cells * r_p),
-                  st.capacitor(f"C{prefix}{j}", node, "0", cells * c_p),
-                  cell_mosfet(f"M{prefix}{j}", node, cells)]
+                  st.capacitor(f"C{prefix}{j}", node, "0", cells * c_p)]
+        if loads:
+            lines.append(cell_mosfet(f"M{prefix}{j}", node, loads))
         prev = node
     return lines
 
@@ -346,6 +353,30 @@ def wordline_bench(tech: Technology, n_cols: int, vdd_v: float, temp_k: float = 
                       [*lines, st.analysis_line(transient(LINE_STOP_S))])
 
 
+def off_read_access(tech: Technology) -> Callable[[str, str, int], str]:
+    """Ladder load: ``cells`` off read-access transistors (gate, source and bulk at 0)
+    with their drains on the line node, as ``m`` copies (W = tech.read_w_mult l_min)."""
+    l = tech.l_min_m
+    return lambda name, node, cells: st.mosfet(name, node, "0", "0", "0", tech.nmos_model,
+                                               w_m=tech.read_w_mult * l, l_m=l, m=cells)
+
+
+def sense_line(tech: Technology, n_rows: int, n_selected: int, *,
+               segment_pitches: int = SEGMENT_PITCHES) -> Callable[[str, str], list[str]]:
+    """``line(near, far)`` for :func:`netlists.cell.read_circuit`: a column of ``n_rows`` x
+    :data:`array.PITCH_ALONG_COL_F` F (:func:`rc_ladder`) whose ``n_rows - n_selected``
+    unselected cells load it with their off read-access drains; the ``n_selected`` cells
+    the bench instantiates sit at ``far``."""
+    if not isinstance(n_rows, int) or isinstance(n_rows, bool) or n_rows < max(n_selected, 1):
+        raise ParameterError("n_rows", f"must be an integer >= {max(n_selected, 1)}, got {n_rows!r}")
+
+    def line(near: str, far: str) -> list[str]:
+        return rc_ladder(tech, f"l{near}", n_rows, arr.PITCH_ALONG_COL_F, far, near,
+                         off_read_access(tech), segment_pitches=segment_pitches,
+                         skip_far=n_selected)
+    return line
+
+
 def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
                   temp_k: float = 300.0, *, slew_s: float = SLEW_S,
                   segment_pitches: int = SEGMENT_PITCHES) -> st.Netlist:
@@ -358,7 +389,6 @@ def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
     are ``slew_s`` ramps.
     """
     m = line_driver_mult(n_rows)
-    l = tech.l_min_m
     lines = [st.include(str(tech.card_path)), st.temperature(temp_k - 273.15),
              st.vsource_dc("Vr", "vr", "0", v_read_v),
              nmos(tech, "Mpre", "vr", "pre", "bl0", m), nmos(tech, "Mdis", "bl0", "dis", "0", m),
@@ -367,10 +397,7 @@ def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
              pwl_bits("Vdis", "dis", [0, 1, 0], LINE_T2_S, LINE_STOP_S - LINE_T2_S - 100e-12,
                       vdd_v, slew_s=slew_s)]
     lines += rc_ladder(tech, "b", n_rows, arr.PITCH_ALONG_COL_F, "far", "bl0",
-                       lambda name, node, cells: st.mosfet(name, node, "0", "0", "0",
-                                                           tech.nmos_model,
-                                                           w_m=tech.read_w_mult * l, l_m=l, m=cells),
-                       segment_pitches=segment_pitches)
+                       off_read_access(tech), segment_pitches=segment_pitches)
     return st.circuit("spincim periphery bit line",
                       [*lines, st.analysis_line(transient(LINE_STOP_S))])
 

@@ -6,7 +6,8 @@ SEGMENT_PITCHES cell pitches per RC segment with the cells of a segment as one d
 ``m`` = cells, and the decoder's quiet lines / static rows collapsed into ``m`` instances.
 Here each is run against the same circuit with one wire segment and one device per cell
 (per row for the decoder), at 64 and 128 cells (and 1024 for the lines, where the lumping is
-coarsest). Criterion: energy and delay within 2 % (the tolerance the LUT's construction
+coarsest), and the sense path of every column height (ops.column_read_ops) at 64 and
+128 rows. Criterion: energy and delay within 2 % (the tolerance the LUT's construction
 promises in its description; measured 0.03-0.6 % energy, 0.02-1.2 % delay).
 """
 
@@ -81,3 +82,30 @@ def test_decoder_rejects_sizes_it_cannot_build():
             dn.decoder_bench(tech, bad, tech.vdd_v)
     with pytest.raises(Exception, match="construction"):
         dn.decoder_bench(tech, 64, tech.vdd_v, construction="flat")
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+@pytest.mark.parametrize("rows", [64, 128])
+def test_lumped_sense_column_matches_one_segment_per_cell(ex, rows):
+    """``column_read_ops``' bench (bit line and dummy reference columns of SEGMENT_PITCHES
+    pitches per segment, m-lumped cells) against one segment and one off cell per pitch:
+    the read of both states and the AND of 01 and 11, energy and latency within 2 %."""
+    from spincim.characterize import ops
+    from spincim.netlists import ngspice
+
+    tech = technology("45nm")
+    cases = [((False,), "memory"), ((True,), "memory"), ((False, True), "and"),
+             ((True, True), "and")]
+    pairs = [(op, ops.read_netlist(states, op, tech=tech, temperature_k=300.0, rows=rows,
+                                   segment_pitches=k))
+             for states, op in cases for k in (pn.SEGMENT_PITCHES, 1)]
+    assert pairs[0][1].text.count("\n") < pairs[1][1].text.count("\n") / 4   # a real reduction
+    vecs = ex.run_jobs([ngspice.Job(net, None, ops._read_vectors(op)) for op, net in pairs])
+    for j, (states, op) in enumerate(cases):
+        red, exp = (ops.read_measure(pairs[2 * j + i][1], vecs[2 * j + i], op, tech.vdd_v, rows)
+                    for i in (0, 1))
+        assert red["energy_j"] == pytest.approx(exp["energy_j"], rel=RTOL), (states, op)
+        assert red["latency_s"] == pytest.approx(exp["latency_s"], rel=RTOL), (states, op)
+        assert red["out_v"] == pytest.approx(exp["out_v"], abs=0.1 * tech.vdd_v)
+

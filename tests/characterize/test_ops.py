@@ -32,7 +32,7 @@ def _trapz(t, y, t0, t1):
 def _hand_read_energy(vec, m, vdd, i_read):
     """Integrate v*i of every source of a memory read by hand (independent of ops.py)."""
     t = np.asarray(vec["time"])
-    t_edge = ops.T_READ_S + ops.T_BL_WAIT_S + 0.5 * ops.CLK_EDGE_S
+    t_edge = ops.T_READ_S + ops.bl_wait_s(None) + 0.5 * ops.CLK_EDGE_S
     windows = [(ops.T_READ_S, ops.T_READ_S + m["t_bl_s"]),
                (t_edge, t_edge + m["t_latch_s"] + ops.DECISION_MARGIN_S)]
     i_step = np.interp(t, [0, ops.T_READ_S, ops.T_READ_S + ops.T_READ_RISE_S], [0, 0, i_read])

@@ -72,7 +72,7 @@ def test_latency_linear_in_lut(arch, net, bits):
 
 
 def test_imce_and_energy_equals_hand_count():
-    """SVHN conv2 at 1:1: AND energy = N_and x (E_and2 + E_bitline(256 rows))
+    """SVHN conv2 at 1:1: AND energy = N_and x E_column_and2(256 rows)
     + row pairs x (one decode + two word lines of the 256 x 256 sub-array)."""
     lut = _lut("imce")
     est = E.estimate("svhn", "imce", bits="1:1", lut=lut)
@@ -80,21 +80,37 @@ def test_imce_and_energy_equals_hand_count():
     n = 64 * 9                                   # window of conv2: 64 channels x 3x3
     pixels, cout = 18 * 18, 64     # conv0 5x5 VALID: 40 -> 36, pool0 -> 18; SAME conv2
     segs = 3                                     # 576 bits in rows of 256 columns
-    col = _e(lut, "and2") + _e(lut, "bitline", rows=256)
+    col = _e(lut, "column_and2", rows=256)
     row = _e(lut, "decoder", rows=256) + 2 * _e(lut, "wordline", cols=256)
     want = pixels * cout * n * col + pixels * cout * segs * row
     assert layer.energy_by_category["and_xnor"] == pytest.approx(want, rel=1e-12)
 
 
+def test_lut_without_column_ops_prices_the_lumped_sense_plus_bit_line():
+    """A LUT built before the per-height sense ops: the AND is the 10 fF sense op plus the
+    bit line op at the array's rows (and the column ops differ from that composition)."""
+    lut = _lut("imce")
+    old = dataclasses.replace(lut, ops={k: t for k, t in lut.ops.items()
+                                        if not k.startswith("column_")})
+    a = E.estimate("svhn", "imce", bits="1:1", lut=lut)
+    b = E.estimate("svhn", "imce", bits="1:1", lut=old)
+    la = next(l for l in a.layers if l.name == "conv2")
+    lb = next(l for l in b.layers if l.name == "conv2")
+    d = la.ops["and2"] * (_e(lut, "column_and2", rows=256)
+                          - _e(lut, "and2") - _e(lut, "bitline", rows=256))
+    got = la.energy_by_category["and_xnor"] - lb.energy_by_category["and_xnor"]
+    assert got == pytest.approx(d, rel=1e-9) and abs(d) > 0
+
+
 def test_bit_lines_priced_at_the_array_size():
-    """Rows 256 -> 512 changes each AND by E_bitline(512) - E_bitline(256), each row pair by
-    the decoder difference."""
+    """Rows 256 -> 512 changes each AND by E_column_and2(512) - E_column_and2(256), each row
+    pair by the decoder difference."""
     lut = _lut("imce")
     a = E.estimate("mnist", "imce", lut=lut)
     b = E.estimate("mnist", "imce", lut=lut, overrides={"array.rows": 512})
     la = next(l for l in a.layers if l.name == "conv2")
     lb = next(l for l in b.layers if l.name == "conv2")
-    d_col = _e(lut, "bitline", rows=512) - _e(lut, "bitline", rows=256)
+    d_col = _e(lut, "column_and2", rows=512) - _e(lut, "column_and2", rows=256)
     d_row = _e(lut, "decoder", rows=512) - _e(lut, "decoder", rows=256)
     want = la.ops["and2"] * d_col + la.ops["row_pair"] * d_row
     got = lb.energy_by_category["and_xnor"] - la.energy_by_category["and_xnor"]
@@ -134,7 +150,7 @@ def test_majority_design_prices_its_own_ops(design):
     t_op = max(_t(lut, op, n_on=k) for k in range(10))
     act = _t(lut, "decoder", rows=1024) + _t(lut, "wordline", cols=512)
     step = (_t(lut, ops["preset"]) if "preset" in ops else 0.0) + t_op + act
-    read = act + _t(lut, "bitline", rows=1024) + _t(lut, "read")
+    read = act + _t(lut, "column_read", rows=1024)
     assert phases["majority level 4"] == pytest.approx(1024 * max(3 * step, 5 * read),
                                                        rel=1e-12)
     drv = sum(lut.areas[a].area_m2 for a in majority_designs.entry(design).areas)
@@ -172,7 +188,7 @@ def test_corn_buffer_step_time_from_the_lut():
     t_prog = max(_t(lut, "majority_program", n_on=k) for k in range(10))
     act = _t(lut, "decoder", rows=1024) + _t(lut, "wordline", cols=512)
     step = _t(lut, "preset") + t_prog + act
-    read = act + _t(lut, "bitline", rows=1024) + _t(lut, "read")
+    read = act + _t(lut, "column_read", rows=1024)
     assert phases["majority level 4"] == pytest.approx(1024 * max(3 * step, 5 * read),
                                                        rel=1e-12)
 
