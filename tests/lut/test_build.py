@@ -71,6 +71,33 @@ def test_shipped_periphery_simulated_at_every_size_and_corner(tech):
         assert np.all(np.diff(table.energy_j, axis=-1) > 0), op   # grows with the line
 
 
+@pytest.mark.parametrize("tech", ["45nm", "22nm"])
+def test_shipped_sense_path_simulated_at_every_height_and_corner(tech):
+    """Every column sense of the shipped LUT at every grid height and corner comes from a
+    bench of that height (one sha256 per stored pattern), read every pattern right, and
+    takes longer on a taller column."""
+    lut = _shipped(tech)
+    hashes = lut.provenance["netlist_sha256"]
+    for name in ("read", "and2", "or2", "xnor2"):
+        op = f"column_{name}"
+        table = lut.ops[op]
+        assert table.axes == ("vdd_v", "temperature_k", "rows")
+        vdds, temps, sizes = (lut.axes[a].values for a in table.axes)
+        assert list(sizes) == [64, 128, 256, 512, 1024] and len(vdds) == 3 and len(temps) == 2
+        patterns = [k for k in hashes if k.startswith(f"{op}/") and k.endswith(
+            f"_64_vdd{vdds[0]:.3g}_t{temps[0]:.0f}")]
+        assert len(patterns) == (2 if name == "read" else 4), patterns
+        for v in vdds:
+            for t in temps:
+                for n in sizes:
+                    for p in patterns:
+                        key = p.replace(f"_64_vdd{vdds[0]:.3g}_t{temps[0]:.0f}",
+                                        f"_{int(n)}_vdd{v:.3g}_t{t:.0f}")
+                        assert len(hashes[key]) == 64, key
+        assert "wrong logic outputs (VDD, T, pattern, rows): none" in table.description
+        assert np.all(np.diff(table.latency_s, axis=-1) > 0), op
+
+
 def _strings(obj):
     if isinstance(obj, str):
         yield obj
