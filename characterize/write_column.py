@@ -49,7 +49,8 @@ from .opdata import AxisSpec, OpCharacterization, integrate_power_j, sha256_text
 from .ops import WRITE_EDGE_S, WRITE_N_ROWS, WRITE_PULSE_S, WRITE_T0_S
 from .periphery import corners
 
-__all__ = ["write_column_ops", "column_measure", "V_MAX_OVER_VDD"]
+__all__ = ["write_column_ops", "column_measure", "driver_measure", "DriverWrite",
+           "V_MAX_OVER_VDD"]
 
 #: the write voltage sweep goes up to this multiple of VDD (45 nm, 0.9 V, 358 K: a
 #: 1024-row column needs 2.1 V)
@@ -62,12 +63,9 @@ def _cell_lines(tech: Technology, device: M.SotDevice, bit: int) -> list[str]:
             *cellmod.cell_subckt("wcell", tech, "wmtj", r_shm_ohm=M.r_shm_ohm(device.shm))]
 
 
-def column_measure(vec) -> tuple[float, float, float]:
-    """(write-source energy J, 90 % time of the cell current s, settled cell current A)."""
+def _cell_t90(vec) -> tuple[float, float]:
+    """(90 % time of the cell current from the pulse's edge midpoint s, settled current A)."""
     t = np.asarray(vec["time"])
-    i_src = -np.asarray(vec["vwr#branch"])
-    v_src = np.asarray(vec["wd"]) if np.max(np.abs(vec["wd"])) > 0 else np.asarray(vec["sd"])
-    energy = integrate_power_j(t, v_src * i_src, 0.0, float(t[-1]))
     i_cell = np.abs(np.asarray(vec["vcell#branch"]))
     t_end = WRITE_T0_S + WRITE_EDGE_S + WRITE_PULSE_S
     settled = float(np.interp(t_end, t, i_cell))
@@ -78,7 +76,58 @@ def column_measure(vec) -> tuple[float, float, float]:
                               "value at the end of the pulse (node vcell)")
     k = after[0]
     t90 = float(np.interp(0.9 * settled, i_cell[k - 1:k + 1], t[k - 1:k + 1])) - start
-    return energy, t90, settled
+    return t90, settled
+
+
+def column_measure(vec) -> tuple[float, float, float]:
+    """Ideal-source bench (:func:`netlists.periphery.write_column_bench`): (write-source
+    energy J, 90 % time of the cell current s, settled cell current A)."""
+    t = np.asarray(vec["time"])
+    i_src = -np.asarray(vec["vwr#branch"])
+    v_src = np.asarray(vec["wd"]) if np.max(np.abs(vec["wd"])) > 0 else np.asarray(vec["sd"])
+    energy = integrate_power_j(t, v_src * i_src, 0.0, float(t[-1]))
+    return (energy, *_cell_t90(vec))
+
+
+@dataclasses.dataclass(frozen=True)
+class DriverWrite:
+    """One transistor-driven write (:func:`driver_measure`): energies J, times s, current A."""
+
+    rail_j: float
+    gate_j: float
+    t90_s: float
+    i_settled_a: float
+
+    @property
+    def energy_j(self) -> float:
+        return self.rail_j + self.gate_j
+
+
+def driver_measure(vec, bit: int, v_rail_v: float, vdd_v: float) -> DriverWrite:
+    """Driver bench (:func:`netlists.periphery.write_driver_bench`) of bit ``bit``.
+
+    Rail energy: V_W x the charge the rail ``Vw`` delivers over the whole run (its leakage
+    included). Gate energy: each gate source as the CMOS stage that drives it, on the
+    supply of its high level (VDD for the NMOS gates, max(V_W, VDD) for the PMOS gates):
+    that level x the charge the source delivers while its output is high or rising, i.e.
+    outside [t0, end of the falling edge + pulse] (the charge it sinks on the falling edge
+    goes to ground); the held gates of the other end over the whole run.
+    """
+    t = np.asarray(vec["time"])
+    stop = float(t[-1])
+    on, off = ("w", "s") if bit else ("s", "w")
+    v_g = pn.write_driver_gate_high_v(v_rail_v, vdd_v)
+    t_rise = WRITE_T0_S + WRITE_EDGE_S + WRITE_PULSE_S
+
+    def charge(name, t0, t1):
+        return integrate_power_j(t, -np.asarray(vec[f"{name}#branch"]), t0, t1)
+    rail = v_rail_v * charge("vw", 0.0, stop)
+    gate = 0.0
+    for name, level in ((f"vgp{on}", v_g), (f"vgn{on}", vdd_v)):
+        gate += level * (charge(name, 0.0, WRITE_T0_S) + charge(name, t_rise, stop))
+    for name, level in ((f"vgp{off}", v_g), (f"vgn{off}", vdd_v)):
+        gate += level * charge(name, 0.0, stop)
+    return DriverWrite(rail, gate, *_cell_t90(vec))
 
 
 def write_column_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 128, 256, 512, 1024),
@@ -97,51 +146,90 @@ def write_column_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 
     if quick:
         rows = (rows[0], rows[-1])
     ax_v, ax_t = corners(tech, vdd_values, temperatures_k, quick)
-    heights = (WRITE_N_ROWS, *rows)
-    grid = [(b, i, j, n) for b in (1, 0) for i in range(len(ax_v.values))
-            for j in range(len(ax_t.values)) for n in heights]
-    points = [{"bit": b, "tech": dataclasses.replace(tech, vdd_v=ax_v.values[i]),
-               "device": device, "temperature_k": ax_t.values[j],
-               "r_wire_ohm": arr.column_wire_r_ohm(tech, n),
-               "v_max": V_MAX_OVER_VDD * tech.vdd_v} for b, i, j, n in grid]
+    corner = [(b, i, j) for b in (1, 0) for i in range(len(ax_v.values))
+              for j in range(len(ax_t.values))]
+    grid = [(b, i, j, n) for b, i, j in corner for n in rows]
+    r_shm = M.r_shm_ohm(device.shm)
+
+    def at(i):
+        return dataclasses.replace(tech, vdd_v=ax_v.values[i])
+    ref_points = [{"bit": b, "tech": at(i), "device": device, "temperature_k": ax_t.values[j],
+                   "r_wire_ohm": arr.column_wire_r_ohm(tech, WRITE_N_ROWS),
+                   "v_max": V_MAX_OVER_VDD * tech.vdd_v} for b, i, j in corner]
     with executor_scope(executor) as ex:
+        size = calibration.write_driver_size(tech, device=device, i_write_a=i_write_a,
+                                             executor=ex)
+        sweeps = [pn.write_driver_sweep(tech, n, b, size.wp_mult, size.wn_mult,
+                                        _cell_lines(tech, device, b), r_shm, ax_v.values[i],
+                                        ax_t.values[j], v_max=V_MAX_OVER_VDD * tech.vdd_v)
+                  for b, i, j, n in grid]
         try:
-            volts = calibration.write_voltages(points, i_target_a=i_write_a, executor=ex,
-                                               checkpoint=checkpoint,
-                                               stage="write_column_voltage")
+            ref = calibration.write_voltages(ref_points, i_target_a=i_write_a, executor=ex,
+                                             checkpoint=checkpoint,
+                                             stage="write_column_reference")
+            rails = calibration.write_rail_voltages(sweeps, [g[0] for g in grid],
+                                                    i_target_a=i_write_a, short="peak",
+                                                    executor=ex, checkpoint=checkpoint,
+                                                    stage="write_column_rail")
         except ParameterError as exc:
-            raise ParameterError("grid.rows", f"write_column: {exc.message} through the far "
-                                 f"cell of a {max(rows)}-row column at "
-                                 f"{V_MAX_OVER_VDD:g} x VDD; give the grid fewer rows or "
-                                 f"the device a lower write current") from None
-        benches = [pn.write_column_bench(tech, n, b, w.v_write_v, _cell_lines(tech, device, b),
-                                         M.r_shm_ohm(device.shm), ax_v.values[i],
+            raise ParameterError("grid.rows", f"write_column: {exc.message} through the "
+                                 f"write driver and the far cell of a {max(rows)}-row "
+                                 f"column at {V_MAX_OVER_VDD:g} x VDD; give the grid fewer "
+                                 f"rows or the device a lower write current") from None
+        ref_benches = [pn.write_column_bench(tech, WRITE_N_ROWS, b, w.v_write_v,
+                                             _cell_lines(tech, device, b), r_shm,
+                                             ax_v.values[i], ax_t.values[j], t0_s=WRITE_T0_S,
+                                             edge_s=WRITE_EDGE_S, pulse_s=WRITE_PULSE_S)
+                       for (b, i, j), w in zip(corner, ref)]
+        benches = [pn.write_driver_bench(tech, n, b, w.v_write_v, size.wp_mult, size.wn_mult,
+                                         _cell_lines(tech, device, b), r_shm, ax_v.values[i],
                                          ax_t.values[j], t0_s=WRITE_T0_S, edge_s=WRITE_EDGE_S,
                                          pulse_s=WRITE_PULSE_S)
-                   for (b, i, j, n), w in zip(grid, volts)]
-        vecs = ex.run_jobs(benches, checkpoint=checkpoint, stage="write_column")
-    got = {key: column_measure(vec) for key, vec in zip(grid, vecs)}
+                   for (b, i, j, n), w in zip(grid, rails)]
+        vecs = ex.run_jobs([*ref_benches, *benches], checkpoint=checkpoint,
+                           stage="write_column")
+    base = {key: column_measure(vec) for key, vec in zip(corner, vecs[:len(corner)])}
+    got = {key: driver_measure(vec, key[0], w.v_write_v, ax_v.values[key[1]])
+           for key, vec, w in zip(grid, vecs[len(corner):], rails)}
     shape = (len(ax_v.values), len(ax_t.values), len(rows))
     energy, latency = np.zeros(shape), np.zeros(shape)
     for i in range(shape[0]):
         for j in range(shape[1]):
             for k, n in enumerate(rows):
-                de = [got[(b, i, j, n)][0] - got[(b, i, j, WRITE_N_ROWS)][0] for b in (1, 0)]
-                dt = [got[(b, i, j, n)][1] - got[(b, i, j, WRITE_N_ROWS)][1] for b in (1, 0)]
+                de = [got[(b, i, j, n)].energy_j - base[(b, i, j)][0] for b in (1, 0)]
+                dt = [got[(b, i, j, n)].t90_s - base[(b, i, j)][1] for b in (1, 0)]
                 energy[i, j, k], latency[i, j, k] = float(np.mean(de)), max(max(dt), 0.0)
-    hashes = {f"write_column_b{b}_{n}_vdd{ax_v.values[i]:.3g}_t{ax_t.values[j]:.0f}":
-              sha256_text(bench.text) for (b, i, j, n), bench in zip(grid, benches)}
-    calib = {f"b{b}_{n}_vdd{ax_v.values[i]:.3g}_t{ax_t.values[j]:.0f}": w.v_write_v
-             for (b, i, j, n), w in zip(grid, volts)}
-    description = (f"{tech.name}: extra of a write at the far end of a rows-row column over "
-                   f"the write op's {WRITE_N_ROWS}-row column (WBL and SL of rows x "
-                   f"{arr.PITCH_ALONG_COL_F:g} F, {pn.SEGMENT_PITCHES} pitches per RC segment, "
-                   f"unselected cells' write NMOS + heavy metal as m-instances), write "
-                   f"voltage calibrated to {i_write_a:g} A at each height; write voltages in "
-                   f"the provenance")
-    criterion = ("energy: write-source energy at rows minus at the write op's column, mean "
-                 "of both directions; latency: 90 % of the cell current, difference, the "
-                 "larger direction")
+
+    def key(b, i, j, n):
+        return f"b{b}_{n}_vdd{ax_v.values[i]:.3g}_t{ax_t.values[j]:.0f}"
+    hashes = {f"write_column_{key(b, i, j, n)}": sha256_text(bench.text)
+              for (b, i, j, n), bench in zip(grid, benches)}
+    hashes.update({f"write_column_reference_{key(b, i, j, WRITE_N_ROWS)}": sha256_text(bench.text)
+                   for (b, i, j), bench in zip(corner, ref_benches)})
+    calib = {key(*g): w.v_write_v for g, w in zip(grid, rails)}
+    i_cell = {key(*g): w.i_write_a for g, w in zip(grid, rails)}
+    short = sorted(k for k, i in i_cell.items() if i < i_write_a * (1 - 1e-6))
+    calib_ref = {key(b, i, j, WRITE_N_ROWS): w.v_write_v for (b, i, j), w in zip(corner, ref)}
+    gate = {key(*g): got[g].gate_j for g in grid}
+    description = (f"{tech.name}: a write at the far end of a rows-row column through a "
+                   f"transistor write driver (at each end a PMOS of {size.wp_mult:.3g} l_min "
+                   f"from the write rail and an NMOS of {size.wn_mult:.3g} l_min to ground, "
+                   f"each {size.fraction:g} x one wire's resistance at {size.rows} rows), "
+                   f"the rail calibrated to {i_write_a:g} A through the far cell at each "
+                   f"height, minus the write op's ideal-source write of its "
+                   f"{WRITE_N_ROWS}-row column (WBL and SL of rows x "
+                   f"{arr.PITCH_ALONG_COL_F:g} F, {pn.SEGMENT_PITCHES} pitches per RC "
+                   f"segment, unselected cells' write NMOS + heavy metal as m-instances); "
+                   f"rails, driver and reference voltages in the provenance")
+    criterion = ("energy: rail energy + the driver gates' energy (each gate's high level x "
+                 "the charge its source delivers outside its low phase) at rows, minus the "
+                 f"ideal write source's energy at the write op's {WRITE_N_ROWS}-row column, "
+                 "mean of both directions; latency: 90 % of the cell current from the gate "
+                 "edge midpoint, difference, the larger direction")
     return [OpCharacterization("write_column", (ax_v, ax_t, AxisSpec("rows", rows, "1", None)),
                                energy, latency, description, criterion, hashes,
-                               {"i_write_a": i_write_a, "v_write_v": calib})]
+                               {"i_write_a": i_write_a, "v_write_v": calib,
+                                "i_cell_a": i_cell, "short_of_current": short,
+                                "v_write_reference_v": calib_ref,
+                                "driver_gate_energy_j": gate,
+                                "write_driver": size.as_dict()})]

@@ -736,13 +736,21 @@ def write_path(lut, arch: Architecture) -> dict | None:
         return None
     v_write = [float(volts[k]) for k in keys]
     above = max(v_write) > vdd
+    # LUTs with the transistor write driver record the far cell's current at each rail;
+    # where the column cannot reach the write current it was characterized at its peak
+    short = [k for k in keys if k in cal.get("short_of_current", [])]
     note = (f"a bit write into the {rows}-row column takes {max(v_write):.3g} V at the write "
             f"driver ({vdd:g} V, {temp:g} K): "
             + ("above VDD, so the array needs a boosted write rail (or a wider access "
                "transistor, fewer rows, a lower write current)" if above else "within VDD"))
+    if short:
+        i_min = min(float(cal["i_cell_a"][k]) for k in short)
+        note += (f"; even so the far cell gets only {i_min * 1e6:.3g} uA of "
+                 f"{float(cal['i_write_a']) * 1e6:.3g} uA (the column cannot be written at "
+                 f"the write current; its energy is at that peak)")
     return {"rows": rows, "vdd_v": vdd, "temperature_k": temp,
             "v_write_p_to_ap_v": v_write[0], "v_write_ap_to_p_v": v_write[1],
-            "above_vdd": above, "note": note}
+            "above_vdd": above, "short_of_current": bool(short), "note": note}
 
 
 def _bit_errors(lut, layers, arch: Architecture) -> tuple[dict | None, str]:
