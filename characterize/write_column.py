@@ -1,32 +1,59 @@
 """The write path of a column at every array size: LUT op ``write_column`` (ngspice).
 
 The LUT's ``write_p_to_ap`` / ``write_ap_to_p`` write one cell at the far end of a
-:data:`ops.WRITE_N_ROWS`-row column. In an array of ``rows`` rows the write current runs
-through ``rows`` pitches of WBL and SL: the write voltage that keeps IMCE's current rises
-by about I x 2 R_wire, the wires dissipate I^2 2 R_wire over the pulse and charge their
-capacitance and the unselected cells' write transistors. ``write_column`` is that extra:
-at each rows value and (vdd_v, temperature_k) corner, the same write bench
-(:func:`netlists.periphery.write_column_bench`: lumped-segment WBL and SL ladders, each
-segment's unselected cells as ``m`` copies of their write NMOS and heavy metal, the
-selected cell static at the far end) is simulated at ``rows`` and at WRITE_N_ROWS rows, the
-write voltage of each calibrated by a DC sweep to the same write current
-(:func:`calibration.write_voltages`), and the op holds
+:data:`ops.WRITE_N_ROWS`-row column from an ideal source. In an array of ``rows`` rows the
+write current runs from a write driver through ``rows`` pitches of WBL and SL:
+``write_column`` is what that real path adds, at each rows value and (vdd_v,
+temperature_k) corner.
 
-* energy: the write source's energy at ``rows`` minus at WRITE_N_ROWS, the mean of the
-  two write directions (as the estimator's write);
-* latency: the later 90 % point of the cell current at ``rows`` minus at WRITE_N_ROWS,
-  the larger of the two directions.
+The driver (:func:`netlists.periphery.write_driver_bench`): at each end of the column a
+PMOS pull-up from the write rail V_W and an NMOS pull-down to ground, no tri-state (the
+idle end pulls down); IMCE writes both ways, bit 1 (P -> AP) drives WBL from the rail
+with SL pulled down, bit 0 the reverse. The NMOS gates swing 0 .. VDD (VDD CMOS); the
+PMOS gates 0 .. max(V_W, VDD), above VDD through a level shifter, modelled as an ideal
+source swinging to the rail. Both are sized once per technology
+(:func:`calibration.write_driver_size`): each transistor in the current's path has, at
+the write current, :data:`calibration.DRIVER_R_FRACTION` (5 %) of the resistance of one
+wire of a :data:`calibration.DRIVER_SIZING_ROWS` (1024)-row column, the NMOS at
+V_GS = VDD, the PMOS at |V_GS| = the ideal-source write voltage of that column; at
+45 nm: 73.7 Ohm, PMOS 95.7 l_min, NMOS 69.9 l_min. The same driver serves every height.
 
-The cell's MTJ stays in its initial state here (its switching is the write op's); the
-difference between two column heights removes the cell's own energy, so the op adds to
-the write op without counting the cell twice.
+Per point, the rail is calibrated by a DC sweep through the driver and the column
+(:func:`netlists.periphery.write_driver_sweep`, :func:`calibration.write_rail_voltages`):
+the first rail at which the far cell carries the write current. The transient
+(lumped-segment WBL and SL ladders, each segment's unselected cells as ``m`` copies of
+their write NMOS and heavy metal, the selected cell static at the far end) at that rail
+gives
 
-The write voltages go into the op's calibration (the LUT provenance): at 45 nm the write
-that keeps 120 uA through the far cell of a 1024-row column needs 1.44 V at VDD = 1 V,
-300 K (0.31 V for the 4-row column), because the SL wire lifts the access transistor's
-source, far beyond the wires' own I x 2 R (0.35 V). The estimator adds the op to every
-write and reports, for the array's rows, whether that voltage exceeds VDD (a boosted write
-rail, or another design: docs/physics.md, "Array periphery at every size").
+* energy: the rail's energy plus the driver gates' energy (each gate source taken as the
+  CMOS stage on its high level: that level x the charge it delivers outside its low
+  phase) at ``rows``, minus the write op's ideal write source's energy at WRITE_N_ROWS
+  rows (:func:`netlists.periphery.write_column_bench`, calibrated as the write op), the
+  mean of the two directions (as the estimator's write);
+* latency: the 90 % point of the cell current from the gate edge at ``rows`` minus the
+  ideal source's at WRITE_N_ROWS, the larger of the two directions (0 if negative).
+
+The cell's MTJ stays in its initial state in both (its switching is the write op's); the
+difference removes the cell's own energy, so the op adds the driver and the long column
+to the write op without counting the cell twice.
+
+At 45 nm, 1 V, 300 K the rail is 0.51 / 0.54 / 1.55 V at 64 / 256 / 1024 rows (P -> AP;
+AP -> P 0.50 / 0.52 / 0.97 V), against an ideal source's 0.33 / 0.43 / 1.44 V: at short
+columns the rail sits near the PMOS's threshold, whose drop (~0.2 V) then dominates; at
+1024 rows the SL-side NMOS lifts the access transistor's source, which is near
+saturation. Where no rail up to :data:`V_MAX_OVER_VDD` x VDD gets the write current
+through the far cell (45 nm, 1024 rows: P -> AP at 0.9 V and at 1 V, 358 K; AP -> P at
+0.9 V, 358 K; 512 rows: P -> AP at 0.9 V, 358 K; the current peaks at rails of ~1.75 V, where the off transistors' leakage
+starts to lift SL further), the point
+is taken at the rail of the peak current and listed in the calibration
+(``short_of_current``; ``i_cell_a`` holds the current of every point).
+
+The calibration (the LUT provenance) holds ``v_write_v`` (the rails, keyed
+``b<bit>_<rows>_vdd<V>_t<K>``), ``i_cell_a``, ``short_of_current``,
+``v_write_reference_v`` (the ideal WRITE_N_ROWS-row voltages subtracted),
+``driver_gate_energy_j`` and ``write_driver`` (the sizing). The estimator adds the op to
+every write and reports, for the array's rows, whether the rail exceeds VDD
+(docs/physics.md, "Array periphery at every size").
 """
 
 from __future__ import annotations

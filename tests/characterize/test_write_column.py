@@ -198,3 +198,28 @@ def test_driver_bench_is_the_column_of_the_ideal_bench():
     from spincim.errors import ParameterError
     with pytest.raises(ParameterError):
         pn.write_driver_bench(tech, 64, 1, 0.5, 0.0, 20.0, cells, 100.0, 1.0, **kw)
+
+
+def test_write_path_names_a_column_short_of_the_current():
+    """``estimate``'s write_path says so when the LUT's write_column calibration lists the
+    array's column as short of the write current (and not for the shipped LUT, whose
+    calibration predates the driver and has no such list)."""
+    import copy
+    import dataclasses
+    from importlib import resources
+
+    from spincim.estimator import energy as E
+    from spincim.lut import io
+
+    lut = io.read_lut(str(resources.files("spincim.lut") / "data" / E.DEFAULT_LUTS["imce"]))
+    path = E.estimate("mnist", "imce", lut=lut, overrides={"array.rows": 1024}).write_path
+    assert path["short_of_current"] is False and "only" not in path["note"]
+    prov = copy.deepcopy(dict(lut.provenance))
+    cal = prov["parameters"]["calibrations"]["write_column"]
+    keys = [f"b{b}_1024_vdd1_t300" for b in (1, 0)]
+    cal["short_of_current"] = keys[:1]
+    cal["i_cell_a"] = {keys[0]: 1.0e-4, keys[1]: cal["i_write_a"]}
+    short = dataclasses.replace(lut, provenance=prov)
+    path = E.estimate("mnist", "imce", lut=short, overrides={"array.rows": 1024}).write_path
+    assert path["short_of_current"] is True
+    assert "only 100 uA of 120 uA" in path["note"]
