@@ -120,10 +120,11 @@ def write_rail_voltages(sweeps: Sequence, bits: Sequence[int], *,
 
 
 #: each driver transistor in the write current's path (the driving end's PMOS, the other
-#: end's NMOS) has this fraction of one column wire's resistance as on-resistance
-DRIVER_R_FRACTION = 0.05
-#: the driver is sized for a column of this many rows (the largest of the default grid)
-#: and used at every height
+#: end's NMOS) has this fraction of the column's linear path resistance as on-resistance
+#: (the two together: twice that)
+DRIVER_R_FRACTION = 0.025
+#: :func:`write_driver_size`'s default column (the largest of the default grid);
+#: ``write_column`` sizes for its grid's largest
 DRIVER_SIZING_ROWS = 1024
 #: width (x l_min) of the reference transistors the driver widths are scaled from
 _W_REF_MULT = 20.0
@@ -134,8 +135,8 @@ class WriteDriverSize:
     """The write driver's widths and the numbers of the rule that gave them.
 
     ``wp_mult``, ``wn_mult``: PMOS and NMOS widths (x l_min); ``r_on_ohm``: each one's
-    on-resistance at the write current at its sizing point (Ohm); ``r_wire_ohm``: the
-    one-wire resistance it is ``fraction`` of; ``v_rail_v``: the PMOS's source (and
+    on-resistance at the write current at its sizing point (Ohm); ``r_path_ohm``: the
+    column's linear path resistance it is ``fraction`` of; ``v_rail_v``: the PMOS's source (and
     |V_GS|) at its sizing point; ``v_gate_n_v``: the NMOS's V_GS there; ``rows``: the
     column it is sized for.
     """
@@ -143,7 +144,7 @@ class WriteDriverSize:
     wp_mult: float
     wn_mult: float
     r_on_ohm: float
-    r_wire_ohm: float
+    r_path_ohm: float
     v_rail_v: float
     v_gate_n_v: float
     rows: int
@@ -151,7 +152,7 @@ class WriteDriverSize:
 
     def as_dict(self) -> dict:
         return {"wp_mult": self.wp_mult, "wn_mult": self.wn_mult, "r_on_ohm": self.r_on_ohm,
-                "r_wire_ohm": self.r_wire_ohm, "v_rail_v": self.v_rail_v,
+                "r_path_ohm": self.r_path_ohm, "v_rail_v": self.v_rail_v,
                 "v_gate_n_v": self.v_gate_n_v, "rows": self.rows, "fraction": self.fraction}
 
 
@@ -183,21 +184,25 @@ def write_driver_size(tech: Technology, *, device: M.SotDevice | None = None,
     """Size the column's write driver from the technology (its nominal VDD, 300 K).
 
     Rule: each driver transistor in the write current's path has the on-resistance
-    R_on = ``fraction`` x R_wire, R_wire the resistance of one column wire (WBL or SL) of
-    ``rows`` rows (:func:`array.column_wire_r_ohm`): the driver lengthens each wire by
-    that fraction at the largest column. R_on is met at the write current, i.e. the
+    R_on = ``fraction`` x R_path, R_path = 2 R_wire + R_SHM the linear resistance of the
+    path through the far cell of a ``rows``-row column (WBL and SL,
+    :func:`array.column_wire_r_ohm`, and the heavy metal; the access transistor is left
+    out: its V / I is no resistance). R_on is met at the write current, i.e. the
     transistor carries I_write at |V_DS| = I_write R_on: the NMOS pull-down with
     V_GS = VDD (its gate from VDD CMOS), the PMOS pull-up with source and bulk at the
     rail and |V_GS| = max(V_ideal, VDD), V_ideal the ideal-source write voltage of that
-    column (the larger direction; :func:`write_voltages`, lumped wires): the rail the
-    largest column needs, the PMOS gate level-shifted to 0. Widths from reference
-    transistors of 20 l_min scaled by I_write / I_ref, then once more at the scaled width
-    (BSIM's width dependence), in ngspice ``.op`` runs.
+    column (the larger direction; :func:`write_voltages`, lumped wires): to first order
+    the rail the largest column needs, its gate pulled to 0. Where that rail is below
+    VDD the PMOS is sized at VDD: at a rail near its threshold no width gives it R_on
+    (the rail calibration raises the rail instead). Widths from reference transistors of
+    20 l_min scaled by I_write / I_ref, then once more at the scaled width (BSIM's width
+    dependence), in ngspice ``.op`` runs.
 
-    Why the wire and not V_ideal / I_write: at the largest columns the access transistor
-    is near saturation with its source lifted by the SL wire, so the cell current falls
-    steeply with any resistance on the SL side; 2.5 % of V_ideal / I_write (300 Ohm at
-    45 nm) left a 1024-row P -> AP write short of 120 uA at any rail up to 2.5 V.
+    Why the linear path and not V_ideal / I_write: at the largest columns the access
+    transistor is near saturation with its source lifted by the SL wire, so the cell
+    current falls steeply with any resistance on the SL side; 2.5 % of V_ideal / I_write
+    (300 Ohm at 45 nm, 1024 rows) left a 1024-row P -> AP write short of 120 uA at any
+    rail up to 2.5 V.
     """
     device = device or M.SotDevice()
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
@@ -205,6 +210,7 @@ def write_driver_size(tech: Technology, *, device: M.SotDevice | None = None,
     if not 0.0 < fraction < 1.0:
         raise ParameterError("fraction", f"must be in (0, 1), got {fraction!r}")
     r_wire = arr.column_wire_r_ohm(tech, rows)
+    r_path = 2 * r_wire + M.r_shm_ohm(device.shm)
     points = [{"bit": b, "tech": tech, "device": device, "temperature_k": 300.0,
                "r_wire_ohm": r_wire, "v_max": 3.0 * tech.vdd_v} for b in (1, 0)]
     with executor_scope(executor) as ex:
@@ -215,7 +221,7 @@ def write_driver_size(tech: Technology, *, device: M.SotDevice | None = None,
         except ParameterError as exc:
             raise ParameterError("rows", f"write driver sizing: {exc.message} through the "
                                  f"far cell of a {rows}-row column") from None
-        r_on = fraction * r_wire
+        r_on = fraction * r_path
         v_ds = i_write_a * r_on
         v_rail = max(v_ideal, tech.vdd_v)
         wp, wn = _W_REF_MULT, _W_REF_MULT
@@ -225,7 +231,7 @@ def write_driver_size(tech: Technology, *, device: M.SotDevice | None = None,
                 raise SimulationError(f"write driver sizing: no on-current ({i_p:g}, {i_n:g} A)",
                                       where=str(tech.card_path))
             wp, wn = wp * i_write_a / i_p, wn * i_write_a / i_n
-    return WriteDriverSize(float(wp), float(wn), float(r_on), float(r_wire), float(v_rail),
+    return WriteDriverSize(float(wp), float(wn), float(r_on), float(r_path), float(v_rail),
                            float(tech.vdd_v), rows, float(fraction))
 
 

@@ -11,12 +11,14 @@ PMOS pull-up from the write rail V_W and an NMOS pull-down to ground, no tri-sta
 idle end pulls down); IMCE writes both ways, bit 1 (P -> AP) drives WBL from the rail
 with SL pulled down, bit 0 the reverse. The NMOS gates swing 0 .. VDD (VDD CMOS); the
 PMOS gates 0 .. max(V_W, VDD), above VDD through a level shifter, modelled as an ideal
-source swinging to the rail. Both are sized once per technology
+source swinging to the rail. Both are sized once per technology and grid
 (:func:`calibration.write_driver_size`): each transistor in the current's path has, at
-the write current, :data:`calibration.DRIVER_R_FRACTION` (5 %) of the resistance of one
-wire of a :data:`calibration.DRIVER_SIZING_ROWS` (1024)-row column, the NMOS at
-V_GS = VDD, the PMOS at |V_GS| = the ideal-source write voltage of that column; at
-45 nm: 73.7 Ohm, PMOS 95.7 l_min, NMOS 69.9 l_min. The same driver serves every height.
+the write current, :data:`calibration.DRIVER_R_FRACTION` (2.5 %) of the linear path
+resistance (both wires and the heavy metal) of the grid's largest column (1024 rows by
+default), the NMOS at V_GS = VDD, the PMOS at |V_GS| = the ideal-source write voltage of
+that column (VDD if lower); at 45 nm, 1024 rows: 90.0 Ohm of 3599 Ohm, PMOS 78.5 l_min,
+NMOS 57.4 l_min. The same driver serves every height of the grid (the quick grid keeps
+the largest, so it sizes the same driver).
 
 Per point, the rail is calibrated by a DC sweep through the driver and the column
 (:func:`netlists.periphery.write_driver_sweep`, :func:`calibration.write_rail_voltages`):
@@ -37,15 +39,15 @@ The cell's MTJ stays in its initial state in both (its switching is the write op
 difference removes the cell's own energy, so the op adds the driver and the long column
 to the write op without counting the cell twice.
 
-At 45 nm, 1 V, 300 K the rail is 0.51 / 0.54 / 1.55 V at 64 / 256 / 1024 rows (P -> AP;
-AP -> P 0.50 / 0.52 / 0.97 V), against an ideal source's 0.33 / 0.43 / 1.44 V: at short
+At 45 nm, 1 V, 300 K the rail is 0.52 / 0.55 / 1.57 V at 64 / 256 / 1024 rows (P -> AP;
+AP -> P 0.51 / 0.53 / 0.99 V), against an ideal source's 0.33 / 0.43 / 1.44 V: at short
 columns the rail sits near the PMOS's threshold, whose drop (~0.2 V) then dominates; at
 1024 rows the SL-side NMOS lifts the access transistor's source, which is near
 saturation. Where no rail up to :data:`V_MAX_OVER_VDD` x VDD gets the write current
-through the far cell (45 nm, 1024 rows: P -> AP at 0.9 V and at 1 V, 358 K; AP -> P at
-0.9 V, 358 K; 512 rows: P -> AP at 0.9 V, 358 K; the current peaks at rails of ~1.75 V, where the off transistors' leakage
-starts to lift SL further), the point
-is taken at the rail of the peak current and listed in the calibration
+through the far cell (45 nm, 1024 rows: P -> AP at 0.9 V (300 and 358 K) and at 1 V,
+358 K, AP -> P at 0.9 V, 358 K; 512 rows: P -> AP at 0.9 V, 358 K; the current peaks at
+rails of ~1.75 V, where the off transistors' leakage starts to lift SL further), the
+point is taken at the rail of the peak current and listed in the calibration
 (``short_of_current``; ``i_cell_a`` holds the current of every point).
 
 The calibration (the LUT provenance) holds ``v_write_v`` (the rails, keyed
@@ -185,7 +187,7 @@ def write_column_ops(tech_name: str | Technology, *, rows: Sequence[int] = (64, 
                    "v_max": V_MAX_OVER_VDD * tech.vdd_v} for b, i, j in corner]
     with executor_scope(executor) as ex:
         size = calibration.write_driver_size(tech, device=device, i_write_a=i_write_a,
-                                             executor=ex)
+                                             rows=max(rows), executor=ex)
         sweeps = [pn.write_driver_sweep(tech, n, b, size.wp_mult, size.wn_mult,
                                         _cell_lines(tech, device, b), r_shm, ax_v.values[i],
                                         ax_t.values[j], v_max=V_MAX_OVER_VDD * tech.vdd_v)
