@@ -58,7 +58,7 @@ def test_write_column_energy_above_the_dc_power_the_rail_delivers(col45, ex):
     current I_rail(V_W) at V_W (the DC sweep through the driver at the calibrated rail:
     the cell's 120 uA plus the off transistors' leakage), where the write op's ideal
     source delivered 120 uA at V_ref (4 rows), so the op is at least
-    (V_W I_rail - V_ref I) t_pulse. Measured 1.04 / 1.08 / 1.34 x the bound at 64 / 256 /
+    (V_W I_rail - V_ref I) t_pulse. Measured 1.04 / 1.08 / 1.31 x the bound at 64 / 256 /
     1024 rows (the rest: gate energy, charging the wires and the unselected cells, the
     edges), so a halved energy fails; a doubled one fails the cap E < 2 x bound (a
     regression cap, not a physical bound)."""
