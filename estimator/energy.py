@@ -19,9 +19,10 @@ Pricing rules (each a sum of LUT entries):
   line, all at the array's rows x cols. The LUT's decode flips every address bit: an upper
   bound for stepping to the next row.
 * **Writes**: one SOT write per bit (mean of the LUT's two directions) plus the LUT's
-  ``write_column`` at the array's row count (the longer WBL/SL over the write op's 4-row
-  column; ``Estimate.write_path`` reports the write voltage it takes and whether it exceeds
-  VDD); the 22 nm LUT has no plain write, so a PE write there is the buffer PRESET, the
+  ``write_column`` at the array's row count (the transistor write driver and the longer
+  WBL/SL over the write op's ideal-source 4-row column; ``Estimate.write_path`` reports
+  the write rail it takes, whether it exceeds VDD and whether the column reaches the write
+  current at all); the 22 nm LUT has no plain write, so a PE write there is the buffer PRESET, the
   same full-current SOT write.
 * **Bit-Counter / popcount**: full-adder trees of each segment's width; Shifter and
   registers: DFFs of the word width; adds and compares: ripple adders of the word width
