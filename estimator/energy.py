@@ -18,9 +18,10 @@ Pricing rules (each a sum of LUT entries):
   line, all at the array's rows x cols. The LUT's decode flips every address bit: an upper
   bound for stepping to the next row.
 * **Writes**: one SOT write per bit (mean of the LUT's two directions) plus the LUT's
-  ``write_column`` at the array's row count (the longer WBL/SL over the write op's 4-row
-  column; ``Estimate.write_path`` reports the write voltage it takes and whether it exceeds
-  VDD); the 22 nm LUT has no plain write, so a PE write there is the buffer PRESET, the
+  ``write_column`` at the array's row count (the transistor write driver and the longer
+  WBL/SL over the write op's ideal-source 4-row column; ``Estimate.write_path`` reports
+  the write rail it takes, whether it exceeds VDD and whether the column reaches the write
+  current at all); the 22 nm LUT has no plain write, so a PE write there is the buffer PRESET, the
   same full-current SOT write.
 * **Bit-Counter / popcount**: full-adder trees of each segment's width; Shifter and
   registers: DFFs of the word width; adds and compares: ripple adders of the word width
@@ -747,13 +748,21 @@ def write_path(lut, arch: Architecture) -> dict | None:
         return None
     v_write = [float(volts[k]) for k in keys]
     above = max(v_write) > vdd
+    # LUTs with the transistor write driver record the far cell's current at each rail;
+    # where the column cannot reach the write current it was characterized at its peak
+    short = [k for k in keys if k in cal.get("short_of_current", [])]
     note = (f"a bit write into the {rows}-row column takes {max(v_write):.3g} V at the write "
             f"driver ({vdd:g} V, {temp:g} K): "
             + ("above VDD, so the array needs a boosted write rail (or a wider access "
                "transistor, fewer rows, a lower write current)" if above else "within VDD"))
+    if short:
+        i_min = min(float(cal["i_cell_a"][k]) for k in short)
+        note += (f"; even so the far cell gets only {i_min * 1e6:.3g} uA of "
+                 f"{float(cal['i_write_a']) * 1e6:.3g} uA (the column cannot be written at "
+                 f"the write current; its energy is at that peak)")
     return {"rows": rows, "vdd_v": vdd, "temperature_k": temp,
             "v_write_p_to_ap_v": v_write[0], "v_write_ap_to_p_v": v_write[1],
-            "above_vdd": above, "note": note}
+            "above_vdd": above, "short_of_current": bool(short), "note": note}
 
 
 def _bit_errors(lut, layers, arch: Architecture) -> tuple[dict | None, str]:

@@ -72,6 +72,9 @@ __all__ = [
     "transient",
     "wordline_bench",
     "write_column_bench",
+    "write_driver_bench",
+    "write_driver_gate_high_v",
+    "write_driver_sweep",
 ]
 
 #: input slew of the ideal PWL sources (s)
@@ -403,11 +406,50 @@ def bitline_bench(tech: Technology, n_rows: int, vdd_v: float, v_read_v: float,
 
 
 # ----------------------------------------------------------------------------- write column
+def _write_column_lines(tech: Technology, n_rows: int, cell_lines: Sequence[str],
+                        r_shm_ohm: float, vdd_v: float, temp_k: float,
+                        segment_pitches: int) -> tuple[list[str], list[str]]:
+    """(head, column): the card, the unselected cell ``woff``, the selected cell's lines
+    and word line; the WBL and SL ladders from ``wd`` and ``sd`` to the selected cell
+    (see :func:`write_column_bench`)."""
+    if isinstance(n_rows, bool) or not isinstance(n_rows, int) or n_rows < 1:
+        raise ParameterError("n_rows", f"must be an integer >= 1, got {n_rows!r}")
+    if isinstance(segment_pitches, bool) or not isinstance(segment_pitches, int) \
+            or segment_pitches < 1:
+        raise ParameterError("segment_pitches", f"must be an integer >= 1, got {segment_pitches!r}")
+    r_p = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_r_ohm_per_m
+    c_p = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_c_f_per_m
+    k = min(segment_pitches, n_rows)
+    head = [st.include(str(tech.card_path)), st.temperature(temp_k - 273.15),
+            st.subckt("woff", ("wbl", "sl")),
+            st.mosfet("Mw", "wbl", "0", "sa", "0", tech.nmos_model,
+                      w_m=tech.write_w_mult * tech.l_min_m, l_m=tech.l_min_m),
+            st.resistor("Rshm", "sa", "sl", r_shm_ohm), st.ends("woff"),
+            *cell_lines,
+            st.vsource_dc("Vwwl", "wwl", "0", vdd_v), st.vsource_dc("Vz", "zero", "0", 0.0)]
+    column: list[str] = []
+    prev_b, prev_s = "wd", "sd"
+    n_seg = math.ceil(n_rows / k)
+    for j in range(n_seg):
+        cells = min(k, n_rows - j * k)
+        b, s = f"b{j}", f"s{j}"
+        column += [st.resistor(f"Rb{j}", prev_b, b, cells * r_p), st.capacitor(f"Cb{j}", b, "0", cells * c_p),
+                   st.resistor(f"Rs{j}", prev_s, s, cells * r_p), st.capacitor(f"Cs{j}", s, "0", cells * c_p)]
+        off = cells - (1 if j == n_seg - 1 else 0)   # the selected cell is the last
+        if off:
+            column.append(instance(f"Xoff{j}", (b, s), "woff", m=off))
+        prev_b, prev_s = b, s
+    column += [st.vsource_dc("Vcell", prev_b, "cb", 0.0),
+               instance("Xsel", ("cb", "zero", prev_s, "wwl", "zero"), "wcell")]
+    return head, column
+
+
 def write_column_bench(tech: Technology, n_rows: int, bit: int, v_write_v: float,
                        cell_lines: Sequence[str], r_shm_ohm: float, vdd_v: float,
                        temp_k: float = 300.0, *, t0_s: float, edge_s: float, pulse_s: float,
                        segment_pitches: int = SEGMENT_PITCHES) -> st.Netlist:
-    """IMCE write of the far-end cell of an ``n_rows`` column (WBL and SL wires).
+    """IMCE write of the far-end cell of an ``n_rows`` column (WBL and SL wires) by an
+    ideal source.
 
     WBL runs from its driver node ``wd`` and SL from ``sd`` along ``n_rows`` x
     :data:`array.PITCH_ALONG_COL_F` F (technology R, C per metre, ``segment_pitches``
@@ -418,34 +460,98 @@ def write_column_bench(tech: Technology, n_rows: int, bit: int, v_write_v: float
     both wires behind the 0 V probe ``Vcell`` (its current). Bit 1 (P -> AP): ``Vwr``
     pulses ``v_write_v`` on WBL, SL grounded by ``Vgnd``; bit 0: the reverse. Pulse from
     ``t0_s``, ``edge_s`` ramps, ``pulse_s`` wide; stop one pulse width after it ends.
+    :func:`write_driver_bench` is the same column driven by transistors.
     """
-    r_p = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_r_ohm_per_m
-    c_p = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_c_f_per_m
-    k = min(segment_pitches, n_rows)
+    head, column = _write_column_lines(tech, n_rows, cell_lines, r_shm_ohm, vdd_v, temp_k,
+                                       segment_pitches)
     driven, grounded = ("wd", "sd") if bit else ("sd", "wd")
     t_end = t0_s + 2 * edge_s + pulse_s
-    lines = [st.include(str(tech.card_path)), st.temperature(temp_k - 273.15),
-             st.subckt("woff", ("wbl", "sl")),
-             st.mosfet("Mw", "wbl", "0", "sa", "0", tech.nmos_model,
-                       w_m=tech.write_w_mult * tech.l_min_m, l_m=tech.l_min_m),
-             st.resistor("Rshm", "sa", "sl", r_shm_ohm), st.ends("woff"),
-             *cell_lines,
-             st.vsource_dc("Vwwl", "wwl", "0", vdd_v), st.vsource_dc("Vz", "zero", "0", 0.0),
+    lines = [*head,
              st.vsource_pwl("Vwr", driven, "0", [0.0, t0_s, t0_s + edge_s, t_end - edge_s, t_end],
                             [0.0, 0.0, v_write_v, v_write_v, 0.0]),
-             st.vsource_dc("Vgnd", grounded, "0", 0.0)]
-    prev_b, prev_s = "wd", "sd"
-    n_seg = math.ceil(n_rows / k)
-    for j in range(n_seg):
-        cells = min(k, n_rows - j * k)
-        b, s = f"b{j}", f"s{j}"
-        lines += [st.resistor(f"Rb{j}", prev_b, b, cells * r_p), st.capacitor(f"Cb{j}", b, "0", cells * c_p),
-                  st.resistor(f"Rs{j}", prev_s, s, cells * r_p), st.capacitor(f"Cs{j}", s, "0", cells * c_p)]
-        off = cells - (1 if j == n_seg - 1 else 0)   # the selected cell is the last
-        if off:
-            lines.append(instance(f"Xoff{j}", (b, s), "woff", m=off))
-        prev_b, prev_s = b, s
-    lines += [st.vsource_dc("Vcell", prev_b, "cb", 0.0),
-              instance("Xsel", ("cb", "zero", prev_s, "wwl", "zero"), "wcell"),
-              st.analysis_line(st.tran(1e-12, t_end + pulse_s, max_step_s=10e-12))]
+             st.vsource_dc("Vgnd", grounded, "0", 0.0),
+             *column,
+             st.analysis_line(st.tran(1e-12, t_end + pulse_s, max_step_s=10e-12))]
     return st.circuit(f"spincim write column {n_rows} rows bit {int(bool(bit))}", lines)
+
+
+def write_driver_gate_high_v(v_rail_v: float, vdd_v: float) -> float:
+    """The PMOS pull-up's gate-off level (V): the rail above VDD (a level shifter's output,
+    modelled as a source swinging 0 .. V_W), else VDD (plain VDD CMOS)."""
+    return max(float(v_rail_v), float(vdd_v))
+
+
+def _write_driver_lines(tech: Technology, wp_mult: float, wn_mult: float) -> list[str]:
+    """The driver pair at each end of the column: ``Mpw``/``Mnw`` on ``wd`` (WBL),
+    ``Mps``/``Mns`` on ``sd`` (SL); PMOS from the rail ``vw`` (bulk on it), NMOS to ground;
+    gates ``gpw gnw gps gns``."""
+    for name, mult in (("wp_mult", wp_mult), ("wn_mult", wn_mult)):
+        if isinstance(mult, bool) or not isinstance(mult, (int, float)) or not mult > 0 \
+                or not math.isfinite(mult):
+            raise ParameterError(name, f"must be a finite width > 0 (x l_min), got {mult!r}")
+    return [pmos(tech, "Mpw", "wd", "gpw", "vw", wp_mult, bulk="vw"),
+            nmos(tech, "Mnw", "wd", "gnw", "0", wn_mult),
+            pmos(tech, "Mps", "sd", "gps", "vw", wp_mult, bulk="vw"),
+            nmos(tech, "Mns", "sd", "gns", "0", wn_mult)]
+
+
+def write_driver_bench(tech: Technology, n_rows: int, bit: int, v_rail_v: float,
+                       wp_mult: float, wn_mult: float, cell_lines: Sequence[str],
+                       r_shm_ohm: float, vdd_v: float, temp_k: float = 300.0, *,
+                       t0_s: float, edge_s: float, pulse_s: float,
+                       segment_pitches: int = SEGMENT_PITCHES) -> st.Netlist:
+    """The column of :func:`write_column_bench` written by a transistor write driver.
+
+    At each end of the column an inverter pair (no tri-state): a PMOS pull-up of
+    ``wp_mult`` l_min from the write rail ``Vw`` (``v_rail_v``; node ``vw``, also the
+    PMOS bulk) and an NMOS pull-down of ``wn_mult`` l_min to ground. Idle, both ends pull
+    down (PMOS gates at :func:`write_driver_gate_high_v`, NMOS gates at ``vdd_v``). Bit 1
+    (P -> AP): from ``t0_s`` the WBL end's PMOS gate ``Vgpw`` and NMOS gate ``Vgnw`` fall
+    to 0 over ``edge_s``, hold for ``pulse_s`` and rise again (WBL driven from the rail);
+    the SL end stays pulled down (``Vgps``, ``Vgns`` constant). Bit 0: the reverse. The
+    NMOS gates swing 0 .. ``vdd_v`` (VDD CMOS); the PMOS gates 0 .. max(V_W, VDD): above
+    VDD that is a level shifter to the rail, modelled as an ideal source. The cell
+    current is the probe ``Vcell``; stop one pulse width after the pulse.
+    """
+    head, column = _write_column_lines(tech, n_rows, cell_lines, r_shm_ohm, vdd_v, temp_k,
+                                       segment_pitches)
+    v_g = write_driver_gate_high_v(v_rail_v, vdd_v)
+    on, off = ("w", "s") if bit else ("s", "w")
+    t_end = t0_s + 2 * edge_s + pulse_s
+    times = [0.0, t0_s, t0_s + edge_s, t_end - edge_s, t_end]
+
+    def pulse(v):
+        return [v, v, 0.0, 0.0, v]
+    lines = [*head, st.vsource_dc("Vw", "vw", "0", v_rail_v),
+             *_write_driver_lines(tech, wp_mult, wn_mult),
+             st.vsource_pwl(f"Vgp{on}", f"gp{on}", "0", times, pulse(v_g)),
+             st.vsource_pwl(f"Vgn{on}", f"gn{on}", "0", times, pulse(vdd_v)),
+             st.vsource_dc(f"Vgp{off}", f"gp{off}", "0", v_g),
+             st.vsource_dc(f"Vgn{off}", f"gn{off}", "0", vdd_v),
+             *column,
+             st.analysis_line(st.tran(1e-12, t_end + pulse_s, max_step_s=10e-12))]
+    return st.circuit(f"spincim write driver column {n_rows} rows bit {int(bool(bit))}", lines)
+
+
+def write_driver_sweep(tech: Technology, n_rows: int, bit: int, wp_mult: float,
+                       wn_mult: float, cell_lines: Sequence[str], r_shm_ohm: float,
+                       vdd_v: float, temp_k: float = 300.0, *, v_max: float,
+                       v_step: float = 2e-3,
+                       segment_pitches: int = SEGMENT_PITCHES) -> st.Netlist:
+    """DC sweep of the rail ``Vw`` (0 .. ``v_max``, ``v_step``) of :func:`write_driver_bench`
+    held in its write state: the driving end's PMOS and NMOS gates at 0, the other end's
+    NMOS gate at ``vdd_v`` and its PMOS gate at max(V_W, VDD) (a B source following the
+    swept rail). The cell current is ``vcell#branch``."""
+    head, column = _write_column_lines(tech, n_rows, cell_lines, r_shm_ohm, vdd_v, temp_k,
+                                       segment_pitches)
+    on, off = ("w", "s") if bit else ("s", "w")
+    lines = [*head, st.vsource_dc("Vw", "vw", "0", 0.0),
+             *_write_driver_lines(tech, wp_mult, wn_mult),
+             st.vsource_dc(f"Vgp{on}", f"gp{on}", "0", 0.0),
+             st.vsource_dc(f"Vgn{on}", f"gn{on}", "0", 0.0),
+             st.bsource_voltage(f"Bgp{off}", f"gp{off}", "0", "max(v({rail}),{vdd})",
+                                rail="vw", vdd=float(vdd_v)),
+             st.vsource_dc(f"Vgn{off}", f"gn{off}", "0", vdd_v),
+             *column,
+             st.analysis_line(st.dc("Vw", 0.0, v_max, v_step))]
+    return st.circuit(f"spincim write driver sweep {n_rows} rows bit {int(bool(bit))}", lines)
