@@ -67,16 +67,16 @@ T_BL_WAIT_S = 1.0e-9
 #: 0.5 ns lumped, 9.8 ns at 1024 rows)
 BENCH_WAIT_S = 4.0e-9
 #: the read benches' transient step bound (s) at :data:`BENCH_WAIT_S`; it grows with the
-#: wait (a 1024-row column: 80 ps; the latch's own edges are resolved by ngspice's
-#: truncation-error control: 60 vs 5 ps moved a 1024-row read by 0.2 ps of 3.9 ns and
-#: its energy by 1 %)
+#: wait (a 1024-row column: 80 ps) while the latch window keeps this step: the clock is a
+#: pwl with a corner every BENCH_MAX_STEP_S after its edge (``cell.read_circuit``
+#: ``latch_step_s``; without it an 80 ps step decided a 6 mV OR wrong at 1024 rows)
 BENCH_MAX_STEP_S = 5e-12
 #: simulated time after the clock edge (s)
 T_LATCH_WAIT_S = 0.5e-9
 #: energy window extends this far past the latch decision (s)
 DECISION_MARGIN_S = 20e-12
 #: clock edge (20 ps fall of read_bench's Vclk): the reference instant is its midpoint
-CLK_EDGE_S = 20e-12
+CLK_EDGE_S = cellmod.CLOCK_EDGE_S
 #: read ops: (name, read_bench op, stored patterns (True = AP = '1'))
 READ_PATTERNS = (
     ("read", "memory", ((False,), (True,))),
@@ -219,7 +219,8 @@ def read_netlist(states, op: str, *, tech: Technology, temperature_k: float,
                                 temperature_k=temperature_k, line=line,
                                 analysis=st.tran(1e-12, t_eval + T_LATCH_WAIT_S,
                                                  max_step_s=BENCH_MAX_STEP_S * wait
-                                                 / BENCH_WAIT_S))
+                                                 / BENCH_WAIT_S),
+                                latch_step_s=BENCH_MAX_STEP_S)
 
 
 def _latches(op: str) -> tuple[str, ...]:
@@ -335,11 +336,15 @@ def column_read_ops(tech_name: str = "45nm", *,
     ``rows`` x 8 F of bit line (RC segments of ``segment_pitches`` pitches) loaded by the
     unselected cells' off read-access drains; the selected cells and the reference legs
     sit at the far end, the current sources and the latch at the near end. The op is the
-    whole sense (bit line included), not an extra over the read op.
+    whole sense (bit line included), not an extra over the read op. ``quick``: the
+    nominal corner and only the smallest and largest ``rows``.
     """
     if not rows:
         raise ParameterError("rows", "needs at least one column height")
-    return _sense_ops(tech_name, tuple(int(r) for r in rows), vdd_values=vdd_values,
+    rows = tuple(sorted(int(r) for r in rows))
+    if quick:                             # the smallest and largest, as every rows axis
+        rows = (rows[0], rows[-1])
+    return _sense_ops(tech_name, rows, vdd_values=vdd_values,
                       temperatures_k=temperatures_k, quick=quick, i_read_a=i_read_a,
                       c_bl_f=0.0, device=device, segment_pitches=segment_pitches,
                       executor=executor, checkpoint=checkpoint, stage=stage)

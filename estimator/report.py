@@ -675,9 +675,18 @@ def _fig9_md(out: Path, runs: _Runs) -> list[str]:
                      f"{c['and_xnor'] * 1e6:.3g} | {c['bitcount_popcount'] * 1e6:.3g} | "
                      f"{c['add'] * 1e6:.3g} | {100 * c['and_xnor'] / total:.0f} % |")
     macs = _macs("svhn")
+    largest = {bits: max(est.energy_by_category().items(), key=lambda kv: kv[1])[0]
+               for bits, est in svhn.items()}
+    held = [b for b, cat in largest.items() if cat == "and_xnor"]
+    verdict = ("The largest category in ours, per W:I: "
+               + ", ".join(f"{b} {cat}" for b, cat in largest.items())
+               + (f"; IMCE's statement holds at {', '.join(held)} only" if held
+                  and len(held) < len(largest) else "; IMCE's statement holds at every W:I"
+                  if held else "; IMCE's statement does not hold in ours at any W:I"))
     lines += ["", "IMCE's figure values are not in the text we have (figures were lost); IMCE "
                   "states that AND operations dominate the energy (V-C), which the last column "
                   "checks (AND = column senses with their bit lines + row activations). "
+                  f"{verdict}. "
                   f"Our SVHN model: {macs:.4g} MACs = {2 * macs / 1e6:.3g} MFLOP per image "
                   f"(IMCE V-A: 'about {IMCE_SVHN_MFLOPS:g} FLOPs', read as MFLOPs).", ""]
     return lines

@@ -93,3 +93,19 @@ def test_sense_line_loads_every_unselected_cell_once():
         m = [float(x.split(" m=")[1].split()[0]) if " m=" in x else 1.0
              for x in map(str, lines) if str(x).startswith("M")]
         assert sum(m) == rows - sel, (rows, k, sel)
+
+
+@pytest.mark.ngspice
+def test_small_margin_decision_at_the_tallest_column(ex):
+    """OR of two P cells (the reference 6 mV above the bit line) at 1024 rows: the latch
+    window keeps its 5 ps step under the long wait's large one (the clock's pwl corners),
+    so the 00 pattern reads 0 as at 64 rows."""
+    tech = technology("45nm")
+    nets = [ops.read_netlist((False, False), "or", tech=tech, temperature_k=300.0, rows=r)
+            for r in (64, 1024)]
+    vecs = ex.run_jobs([ngspice.Job(n, None, ops._read_vectors("or")) for n in nets])
+    got = [ops.read_measure(n, v, "or", tech.vdd_v, r)
+           for n, v, r in zip(nets, vecs, (64, 1024))]
+    assert all(m["out_v"] < 0.5 * tech.vdd_v for m in got)
+    # the latch itself does not depend on the column: its decision time is the same
+    assert got[1]["t_latch_s"] == pytest.approx(got[0]["t_latch_s"], rel=0.05)
