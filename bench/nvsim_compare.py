@@ -11,12 +11,16 @@ configuration (1 MB, 64-bit words, ReadEDP, H-tree, global aggressive repeated w
 300 K), by default forced to 4 x 4 sub-arrays (1024 x 512 each: the largest sub-array
 on spincim's LUT grid; ``--force-mat none`` lets NVSim search its design space, minutes
 on a busy 2-core machine), runs NVSim, reads the organization it reports and prices the
-same organization with spincim: the shipped LUT's decoder, word line, bit line, sense
-and SOT write ops (with the write path of the sub-array's column) at the sub-array size
+same organization with spincim: the shipped LUT's decoder, word line, column sense and
+SOT write ops (with the write path of the sub-array's column) at the sub-array size
 (clamped to the LUT grid) and the interconnect
-ops characterized here in ngspice at the nominal corner. A 64-bit access: one row decode
-+ mat select, one word line, 64 sensed (or written) columns, 64 bits over the H-tree
-one way (every bit toggling, NVSim's assumption) and the bank I/O driver. Prints both.
+ops characterized here in ngspice at the nominal corner. A column sense is priced as the
+estimator prices it (``col_e``/``col_t`` in ``spincim.estimator.energy``):
+the LUT's ``column_read`` at the sub-array's rows (the sense path with its column of that
+many rows as a wire), or for a LUT built before it the lumped ``read`` op plus the
+``bitline`` op. A 64-bit access: one row decode + mat select, one word line, 64 sensed (or
+written) columns, 64 bits over the H-tree one way (every bit toggling, NVSim's
+assumption) and the bank I/O driver. Prints both.
 """
 
 from __future__ import annotations
@@ -130,6 +134,13 @@ def spincim_bank(tech: str, org: dict) -> dict:
     def t(op, **ax):
         return p.get(op, "latency_s", **ax)
 
+    # one column sense of ``rows`` cells, as the estimator's col_e / col_t price it
+    if "column_read" in lut.ops:
+        e_col, t_col = e("column_read", rows=rows), t("column_read", rows=rows)
+    else:                                       # a LUT built before the column sense ops
+        e_col = e("read") + e("bitline", rows=rows)
+        t_col = t("read") + t("bitline", rows=rows)
+
     dec_rows = _grid(lut.axes["rows"].values, mats)
     e_dec = e("decoder", rows=rows) + e("decoder", rows=dec_rows)
     t_dec = t("decoder", rows=rows) + t("decoder", rows=dec_rows)
@@ -152,9 +163,9 @@ def spincim_bank(tech: str, org: dict) -> dict:
     return {
         "rows": int(rows), "cols": int(cols), "subarrays": mats, "area_m2": area,
         "htree_length_m": org_b.htree_length_m,
-        "read_energy_j": e_act + w * (e("read") + e("bitline", rows=rows)) + w * e_bit,
+        "read_energy_j": e_act + w * e_col + w * e_bit,
         "write_energy_j": e_act + w * e_wr + w * e_bit,
-        "read_latency_s": t_act + t("bitline", rows=rows) + t("read") + t_bit,
+        "read_latency_s": t_act + t_col + t_bit,
         "write_latency_s": t_act + t_wr + t_bit,
         "htree_read_energy_j": w * e_bit,
         "decoder_read_energy_j": e_dec,
