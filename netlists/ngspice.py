@@ -254,6 +254,10 @@ class _Engine:
         banner = "\n".join(self._ng.output)
         self._commands = 0
         self._command("set num_threads=1")
+        # ngspice 46 estimates a transient's output memory and unloads itself when the
+        # estimate exceeds what it thinks is free; memory is bounded by the worker's
+        # own limit (Worker(memory_limit_bytes=...)) instead
+        self._command("set no_mem_check")
         match = _VERSION_RE.search(banner)
         self.version = match.group(1) if match else "unknown"
         self.netlist: str | None = None
