@@ -254,6 +254,10 @@ class _Engine:
         banner = "\n".join(self._ng.output)
         self._commands = 0
         self._command("set num_threads=1")
+        # ngspice 46 estimates a transient's output memory and unloads itself when the
+        # estimate exceeds what it thinks is free; memory is bounded by the worker's
+        # own limit (Worker(memory_limit_bytes=...)) instead
+        self._command("set no_mem_check")
         match = _VERSION_RE.search(banner)
         self.version = match.group(1) if match else "unknown"
         self.netlist: str | None = None
@@ -453,13 +457,17 @@ def _serve(conn, memory_limit_bytes: int | None = None) -> None:
             return
         name, args = message
         try:
-            conn.send(("ok", operations[name](*args)))
+            reply = ("ok", operations[name](*args))
         except SpincimError as exc:
-            conn.send(("error", exc))
+            reply = ("error", exc)
         if engine.broken:
+            # ngspice 46 unloads itself on some netlist errors (a missing include):
+            # say so with the reply, so the caller waits for this exit before its next call
             logger.debug("ngspice requested unloading (status %s); worker exits",
                            engine._ng.exit_status)
+            conn.send(("exiting", reply))
             return
+        conn.send(reply)
 
 
 # --------------------------------------------------------------------------------------
@@ -622,6 +630,10 @@ class Worker:
                                       f"{what}; worker killed", log=log) from None
             raise WorkerDiedError(f"ngspice worker died during {what} (exit code {code})",
                                   log=log) from None
+        if status == "exiting":  # the worker exits after this reply: restart on the next call
+            self._process.join(5.0)
+            self._kill()
+            status, payload = payload
         if status == "error":
             raise payload
         return status, payload

@@ -132,6 +132,17 @@ def test_missing_include_names_the_file(worker):
     assert info.value.where == "/nonexistent/card.lib"
 
 
+def test_the_job_after_a_missing_include_runs(worker):
+    """ngspice 46 unloads itself on a missing include (its worker exits after the reply);
+    the next call must start a new worker, not fail on the exiting one (39: no exit)."""
+    text = st.netlist("inc", [st.include("/nonexistent/card.lib"),
+                              st.resistor("R1", "a", "0", 1.0)])
+    for _ in range(2):
+        with pytest.raises(SimulationError):
+            worker.run(text, "op")
+        assert worker.run(divider(), "op")["out"] == pytest.approx([0.75])
+
+
 def test_floating_node_is_a_convergence_error_naming_it(worker):
     text = st.netlist("floating", [st.vsource_dc("V1", "in", "0", 1.0),
                                    st.resistor("R1", "in", "out", 1e3),
