@@ -704,7 +704,7 @@ def estimate(network, arch, *, bits=None, lut_path=None, lut=None, overrides=Non
                                       "moved_bit_j": u.moved_bit()[0],
                                       "moved_bit_s": u.moved_bit()[1],
                                       "activity": arch.bank.activity}
-    errors, note = _bit_errors(pricer.lut, layers, arch)
+    errors, note = _bit_errors(pricer.lut, layers, arch, u)
     return Estimate(net.name, arch.name, arch.bits_label, tuple(layers), areas,
                     weights * u.write_e(), pricer.path, pricer.sha256, arch, cell,
                     pricer.lut.technology, bank, errors, note, write_path(pricer.lut, arch))
@@ -765,9 +765,11 @@ def write_path(lut, arch: Architecture) -> dict | None:
             "above_vdd": above, "short_of_current": bool(short), "note": note}
 
 
-def _bit_errors(lut, layers, arch: Architecture) -> tuple[dict | None, str]:
+def _bit_errors(lut, layers, arch: Architecture, u: "_Units") -> tuple[dict | None, str]:
     """(expected bit errors per image, note); (None, why) for a LUT without the table:
-    energy and latency do not need it, so its absence is reported, not raised."""
+    energy and latency do not need it, so its absence is reported, not raised. Each
+    read kind's current flows for its column sense at the array's rows (the buffer's
+    for ``buffer_read``)."""
     from spincim.estimator import reliability
 
     counts: dict = {}
@@ -775,7 +777,10 @@ def _bit_errors(lut, layers, arch: Architecture) -> tuple[dict | None, str]:
         for kind, n in layer.ops.items():
             counts[kind] = counts.get(kind, 0) + n
     try:
-        out = reliability.bit_errors_per_image(lut, counts, arch.operating.temperature_k)
+        read_on = {kind: u.col_t(entry, u.BR if kind == "buffer_read" else u.R)
+                   for kind, entry in reliability.READ_KINDS.items() if counts.get(kind)}
+        out = reliability.bit_errors_per_image(lut, counts, arch.operating.temperature_k,
+                                               read_on_s=read_on)
     except LutError as exc:
         return None, str(exc)
     return out, out["note"]

@@ -32,7 +32,7 @@ import numpy as np
 from spincim.errors import LutError
 
 __all__ = ["EXPERIMENT", "WRITE_KINDS", "READ_KINDS", "bit_errors_per_image",
-           "reliability_corner"]
+           "read_scale", "reliability_corner"]
 
 #: the LUT's Monte Carlo summary written by the build step ``reliability``
 EXPERIMENT = "reliability"
@@ -81,13 +81,42 @@ def reliability_corner(lut, temperature_k: float | None) -> tuple[int, float]:
     return index, float(corners[index])
 
 
-def bit_errors_per_image(lut, op_counts: dict, temperature_k: float | None = None) -> dict:
+def read_scale(read_on_s: float | None, table_read_s: float | None) -> float:
+    """Factor on a read op's disturb probability for a read current that flows
+    ``read_on_s`` in the array instead of the table's ``table_read_s`` window: their
+    ratio when longer, else 1 (the table's value is kept for shorter reads).
+
+    First order in time: a thermally activated flip under a constant current has a
+    constant escape rate, so a small probability grows with the time the current flows.
+    The array's read current reaches the far cell as its bit line charges (lower current
+    early: the factor is high), and ``read_on_s`` is the op's latency averaged over its
+    stored patterns (the slowest pattern flows longer: low for it; at 45 nm, 1024 rows
+    the AP read takes 1.29x the mean).
+    """
+    if read_on_s is None or not table_read_s or not math.isfinite(table_read_s):
+        return 1.0
+    return max(1.0, float(read_on_s) / float(table_read_s))
+
+
+def _scales_text(scales: dict) -> str:
+    longer = {k: f for k, f in scales.items() if f > 1.0}
+    return (", ".join(f"{k} x{f:.3g}" for k, f in longer.items()) if longer
+            else "none longer")
+
+
+def bit_errors_per_image(lut, op_counts: dict, temperature_k: float | None = None, *,
+                         read_on_s: dict | None = None) -> dict:
     """Expected bit errors per image from per-image ``op_counts`` ({op kind: count}).
 
+    ``read_on_s`` ({read kind: s}): how long each read kind's current flows in the
+    array (its column sense latency); each read disturb is scaled by :func:`read_scale`
+    against the table's read window (attribute ``read_s``).
+
     Returns ``{"total": ..., "by_op": {kind: expected errors}, "probability": {kind:
-    per-op probability used}, "corner_k": ..., "write_method": ..., "read_method": ...,
-    "note": ...}``. ``LutError`` (naming the command that adds it) when the LUT has no
-    reliability table or lacks an entry a counted op needs.
+    per-op probability used}, "read_scale": {kind: factor}, "corner_k": ...,
+    "write_method": ..., "read_method": ..., "note": ...}``. ``LutError`` (naming the
+    command that adds it) when the LUT has no reliability table or lacks an entry a
+    counted op needs.
     """
     index, corner = reliability_corner(lut, temperature_k)
     summary = lut.mc[EXPERIMENT]
@@ -102,7 +131,8 @@ def bit_errors_per_image(lut, op_counts: dict, temperature_k: float | None = Non
             raise LutError(lut.label(), f"reliability {name!r} at {corner:g} K is {value!r}")
         return value
 
-    by_op, used = {}, {}
+    attrs = summary.attrs
+    by_op, used, scales = {}, {}, {}
     for kind in WRITE_KINDS:
         n = op_counts.get(kind, 0)
         if n:
@@ -111,16 +141,18 @@ def bit_errors_per_image(lut, op_counts: dict, temperature_k: float | None = Non
     for kind, entry in READ_KINDS.items():
         n = op_counts.get(kind, 0)
         if n:
-            used[kind] = prob(f"{entry}_disturb")
+            scales[kind] = read_scale((read_on_s or {}).get(kind), attrs.get("read_s"))
+            used[kind] = prob(f"{entry}_disturb") * scales[kind]
             by_op[kind] = n * used[kind]
-    attrs = summary.attrs
     write = (f"{attrs.get('write_method', '?')}, one {attrs.get('i_write_a', math.nan):.3g} A "
              f"{attrs.get('write_pulse_s', math.nan):.3g} s pulse")
     note = (f"expected bit errors = sum of count x probability at the {corner:g} K corner "
             f"(write: {write}; read disturb, worst stored pattern: "
-            f"{attrs.get('read_method', '?')}); not counted: weight loads (once per "
+            f"{attrs.get('read_method', '?')}, over a {attrs.get('read_s', math.nan):.3g} s "
+            "read window, scaled up by the array's longer column senses: "
+            f"{_scales_text(scales)}); not counted: weight loads (once per "
             "network) and majority/max-pool threshold writes (their error is the "
             "majority decision error)")
     return {"total": float(math.fsum(by_op.values())), "by_op": by_op, "probability": used,
-            "corner_k": corner, "write_method": str(attrs.get("write_method", "")),
+            "read_scale": scales, "corner_k": corner, "write_method": str(attrs.get("write_method", "")),
             "read_method": str(attrs.get("read_method", "")), "note": note}

@@ -96,3 +96,27 @@ def test_cli_json_and_text(tmp_path, capsys):
     assert cli.main(argv) == 0
     text = capsys.readouterr().out
     assert "bit_errors_per_image" in text and "bit errors: expected bit errors" in text
+
+
+def test_read_disturb_grows_with_the_column_sense_time():
+    """A read current flows as long as the column sense: past the table's window
+    (attribute read_s) each read disturb scales by column latency / read_s; a short
+    column keeps the table's value."""
+    from spincim.lut.interp import value
+
+    lut = _with_table("imce")
+    summary = lut.mc[R.EXPERIMENT]
+    summary = dataclasses.replace(summary, attrs={**summary.attrs, "read_s": 1.5e-9})
+    lut = dataclasses.replace(lut, mc={**lut.mc, R.EXPERIMENT: summary})
+    short = E.estimate("svhn", "imce", lut=lut, overrides={"array.rows": 64}).to_json()
+    tall = E.estimate("svhn", "imce", lut=lut, overrides={"array.rows": 1024}).to_json()
+    t_and = value(lut, "column_and2", "latency_s", rows=1024)
+    assert t_and > 1.5e-9                                  # the 1024-row AND is longer
+    want = TABLE["and2_disturb"][0] * t_and / 1.5e-9
+    layer_ands = sum(l["ops"].get("and2", 0) for l in tall["layers"])
+    assert tall["bit_errors_by_op"]["and2"] == pytest.approx(layer_ands * want, rel=1e-9)
+    short_ands = sum(l["ops"].get("and2", 0) for l in short["layers"])
+    assert value(lut, "column_and2", "latency_s", rows=64) < 1.5e-9
+    assert short["bit_errors_by_op"]["and2"] == pytest.approx(
+        short_ands * TABLE["and2_disturb"][0], rel=1e-9)
+    assert "and2 x" in tall["bit_errors_note"] and "none longer" in short["bit_errors_note"]
