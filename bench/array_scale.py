@@ -6,8 +6,9 @@ cores; each row is one ngspice process, one at a time, ``OMP_NUM_THREADS=1``).
 Rows printed (nominal VDD, 300 K, the netlists of ``spincim lut build``'s ``line_ops``):
 
 * the read path of a 1024 x 512 sub-array as the LUT simulates it: the reduced
-  predecoded decoder of 1024 rows (``netlists.decoder``), the word line of 512 columns and
-  the bit line of 1024 rows (16 pitches per segment, m-lumped cells);
+  predecoded decoder of 1024 rows (``netlists.decoder``), the word line of 512 columns,
+  the bit line of 1024 rows (16 pitches per segment, m-lumped cells) and the column sense
+  of ``column_read`` (an AP read along the same line, with its dummy reference column);
 * the same three at 128 x 128 in both constructions, reduced and fully expanded (every row
   its own decoder gates, one wire segment and one transistor per cell), with the
   energies and delays side by side (the test criterion is 2 %);
@@ -30,11 +31,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from spincim.characterize import ops
 from spincim.characterize import periphery as P
 from spincim.characterize.executor import LocalExecutor
 from spincim.devices.technology import technology
 from spincim.netlists import array as arr
 from spincim.netlists import decoder as dn
+from spincim.netlists import ngspice
 from spincim.netlists import periphery as pn
 
 
@@ -57,7 +60,23 @@ def _path(ex, tech, rows, cols, *, expanded: bool) -> dict:
                            lambda v: P._wordline_measure(v, vdd)),
         "bitline": _timed(ex, pn.bitline_bench(tech, rows, vdd, v_read, segment_pitches=k),
                           lambda v: P._bitline_measure(v, vdd, v_read)),
+        "sense": _timed(ex, _sense_job(tech, rows, k), lambda v: _sense_measure(tech, rows, k, v)),
     }
+
+
+def _sense_net(tech, rows: int, k: int):
+    """The column sense of ``column_read`` (an AP cell, the slower state) at ``rows``."""
+    return ops.read_netlist((True,), "memory", tech=tech, temperature_k=300.0, rows=rows,
+                            segment_pitches=k)
+
+
+def _sense_job(tech, rows: int, k: int):
+    return ngspice.Job(_sense_net(tech, rows, k), None, ops._read_vectors("memory"))
+
+
+def _sense_measure(tech, rows: int, k: int, vec):
+    m = ops.read_measure(_sense_net(tech, rows, k), vec, "memory", tech.vdd_v, rows)
+    return m["energy_j"], m["latency_s"]
 
 
 def _mesh(tech, n: int) -> dict:
