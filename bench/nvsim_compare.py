@@ -105,7 +105,7 @@ def spincim_bank(tech: str, org: dict) -> dict:
     from spincim.characterize import interconnect as ic
     from spincim.characterize.executor import LocalExecutor
     from spincim.estimator import bank as B
-    from spincim.estimator.energy import Pricer, _memory_array_area
+    from spincim.estimator.energy import Pricer, _memory_array_area, bit_write, column_sense
     from spincim.lut import io
 
     lut = io.read_lut(str(resources.files("spincim.lut") / "data" / f"default_{tech}.h5"))
@@ -134,24 +134,17 @@ def spincim_bank(tech: str, org: dict) -> dict:
     def t(op, **ax):
         return p.get(op, "latency_s", **ax)
 
-    # one column sense of ``rows`` cells, as the estimator's col_e / col_t price it
-    if "column_read" in lut.ops:
-        e_col, t_col = e("column_read", rows=rows), t("column_read", rows=rows)
-    else:                                       # a LUT built before the column sense ops
-        e_col = e("read") + e("bitline", rows=rows)
-        t_col = t("read") + t("bitline", rows=rows)
+    # one column sense of ``rows`` cells, as the estimator prices it
+    e_col, t_col = (column_sense(g, "read", rows, lut.ops) for g in (e, t))
 
     dec_rows = _grid(lut.axes["rows"].values, mats)
     e_dec = e("decoder", rows=rows) + e("decoder", rows=dec_rows)
     t_dec = t("decoder", rows=rows) + t("decoder", rows=dec_rows)
     e_act = e_dec + e("wordline", cols=cols)
     t_act = t_dec + t("wordline", cols=cols)
-    # the cell's write plus its column of ``rows`` (the estimator's write_e / write_t)
-    column = "write_column" in lut.ops
-    e_wr = (0.5 * (e("write_p_to_ap") + e("write_ap_to_p"))
-            + (e("write_column", rows=rows) if column else 0.0))
-    t_wr = (max(t("write_p_to_ap"), t("write_ap_to_p"))
-            + (t("write_column", rows=rows) if column else 0.0))
+    # the cell's write plus its column of ``rows``, as the estimator prices it
+    e_wr = bit_write(e, "energy_j", rows, lut.ops)
+    t_wr = bit_write(t, "latency_s", rows, lut.ops)
     w = WORD_BITS
     leak_ops = {k: ops[k] for k in ("leakage_cells", "leakage_periphery")}
     leak_w = 0.0

@@ -13,8 +13,8 @@ is sized by :func:`write_driver_size` and its rail calibrated by :func:`write_ra
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,7 +34,7 @@ __all__ = ["WriteVoltage", "write_voltage", "write_voltages", "write_voltage_fro
 _VECTORS = ("v-sweep", "vwr#branch")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class WriteVoltage:
     """A calibrated write: the voltage (V) and the current it drives there (A)."""
 
@@ -130,7 +130,7 @@ DRIVER_SIZING_ROWS = 1024
 _W_REF_MULT = 20.0
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class WriteDriverSize:
     """The write driver's widths and the numbers of the rule that gave them.
 
@@ -151,9 +151,7 @@ class WriteDriverSize:
     fraction: float
 
     def as_dict(self) -> dict:
-        return {"wp_mult": self.wp_mult, "wn_mult": self.wn_mult, "r_on_ohm": self.r_on_ohm,
-                "r_path_ohm": self.r_path_ohm, "v_rail_v": self.v_rail_v,
-                "v_gate_n_v": self.v_gate_n_v, "rows": self.rows, "fraction": self.fraction}
+        return dataclasses.asdict(self)
 
 
 def _on_currents(tech: Technology, wp_mult: float, wn_mult: float, v_rail_v: float,

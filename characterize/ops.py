@@ -196,18 +196,18 @@ def bl_wait_s(rows: int | None) -> float:
 def read_netlist(states, op: str, *, tech: Technology, temperature_k: float,
                  i_read_a: float = cellmod.READ_CURRENT_A, c_bl_f: float = 10e-15,
                  device: M.SotDevice | None = None, rows: int | None = None,
-                 segment_pitches: int | None = None) -> st.Netlist:
+                 segment_pitches: int = pn.SEGMENT_PITCHES) -> st.Netlist:
     """:func:`cell.read_circuit` with the sense amp, read/reference currents as steps at
     :data:`T_READ_S` and a ``.temp`` line.
 
     ``rows``: the column of that many rows as a wire (:func:`netlists.periphery.sense_line`,
-    ``segment_pitches`` per segment, default its own) instead of the lumped ``c_bl_f``;
-    the clock then falls :func:`bl_wait_s` after the read start.
+    ``segment_pitches`` per segment) instead of the lumped ``c_bl_f``; the clock then
+    falls :func:`bl_wait_s` after the read start.
     """
     line = None
     if rows is not None:
-        kw = {} if segment_pitches is None else {"segment_pitches": segment_pitches}
-        line = pn.sense_line(tech, rows, 1 if op == "memory" else 2, **kw)
+        line = pn.sense_line(tech, rows, 1 if op == "memory" else 2,
+                             segment_pitches=segment_pitches)
         c_bl_f = 0.0
     wait = bl_wait_s(rows)
     t_eval = T_READ_S + wait
@@ -315,7 +315,6 @@ def read_ops(tech_name: str = "45nm", *, vdd_values=None,
                       executor=executor, checkpoint=checkpoint, stage=stage)
 
 
-#: LUT name of the column sense of read op ``name`` at every rows value
 def column_op_name(name: str) -> str:
     """``column_<name>``: the op of :func:`column_read_ops` for read op ``name``."""
     return f"column_{name}"
@@ -325,7 +324,8 @@ def column_read_ops(tech_name: str = "45nm", *,
                     rows: Sequence[int] = (64, 128, 256, 512, 1024), vdd_values=None,
                     temperatures_k: Sequence[float] = (300.0, 358.0), quick: bool = False,
                     i_read_a: float = cellmod.READ_CURRENT_A,
-                    device: M.SotDevice | None = None, segment_pitches: int | None = None,
+                    device: M.SotDevice | None = None,
+                    segment_pitches: int = pn.SEGMENT_PITCHES,
                     executor=None, checkpoint=None,
                     stage: str = "column_read_ops") -> list[OpCharacterization]:
     """The sense path at every column height: ``column_read``, ``column_and2``,
@@ -352,7 +352,7 @@ def column_read_ops(tech_name: str = "45nm", *,
 
 def _sense_ops(tech_name, rows, *, vdd_values, temperatures_k, quick, i_read_a, c_bl_f,
                device, executor, checkpoint, stage,
-               segment_pitches=None) -> list[OpCharacterization]:
+               segment_pitches=pn.SEGMENT_PITCHES) -> list[OpCharacterization]:
     """:func:`read_ops` (``rows`` None) or :func:`column_read_ops` (a tuple of heights)."""
     tech0 = technology(tech_name)
     ax_v = vdd_axis(tech0, quick, vdd_values)
@@ -409,9 +409,9 @@ def _sense_characterization(name, op, n_pats, tech, ax_v, ax_t, rows, e, lat, sh
         column = f"C_BL = {c_bl_f:g} F on RBL and each reference node"
         axes, e, lat = (ax_v, ax_t), e[..., 0], lat[..., 0]
     else:
-        k = pn.SEGMENT_PITCHES if segment_pitches is None else segment_pitches
         column = (f"RBL and each reference node along rows x {arr.PITCH_ALONG_COL_F:g} F of "
-                  f"bit line (netlists.periphery.sense_line: RC segments of {k} pitches, "
+                  f"bit line (netlists.periphery.sense_line: RC segments of "
+                  f"{segment_pitches} pitches, "
                   f"technology wire R and C per metre, the unselected cells' off "
                   f"read-access drains as m copies per segment), the selected cells and "
                   f"the reference legs at the far end, current sources and latch at the "

@@ -71,7 +71,8 @@ from spincim.estimator.arch import (Architecture, describe, get_arch, parse_bits
 from spincim.estimator.mapping import LayerOps, Mapping, map_network
 from spincim.estimator.networks import Pool, get_network
 
-__all__ = ["CATEGORIES", "DEFAULT_LUTS", "LayerEstimate", "Estimate", "Pricer", "estimate",
+__all__ = ["CATEGORIES", "DEFAULT_LUTS", "LayerEstimate", "Estimate", "Pricer", "bit_write",
+           "column_sense", "estimate",
            "parse_bits", "resolve_lut"]
 
 #: energy breakdown categories (IMCE Fig. 9b: W/R, AND, bitcount, add; plus CORN's parts)
@@ -132,6 +133,28 @@ class Pricer:
         from spincim.lut import interp
 
         return interp.value(self.lut, op, quantity, **coords)
+
+
+def column_sense(get, sense: str, rows: int, ops) -> float:
+    """One column sense (``read``/``and2``/``or2``/``xnor2``) of a ``rows``-row column by
+    ``get(op, **axes)`` (one quantity of a LUT op): the LUT's ``column_<sense>`` at
+    ``rows`` (``characterize.ops.column_op_name``), or for a LUT without it (``ops``: its
+    op names) the lumped sense op plus the ``bitline`` op."""
+    column = f"column_{sense}"
+    if column in ops:
+        return get(column, rows=rows)
+    return get(sense) + get("bitline", rows=rows)
+
+
+def bit_write(get, quantity: str, rows: int, ops) -> float:
+    """One SOT bit write by ``get(op, **axes)``: the write ops' mean (energy) or larger
+    (latency) direction plus ``write_column`` at ``rows`` (0 for a LUT without it, which
+    prices the write op's own short column only); the PRESET where no write op exists."""
+    if "write_p_to_ap" not in ops:
+        return get("preset")
+    pair = (get("write_p_to_ap"), get("write_ap_to_p"))
+    cell = 0.5 * sum(pair) if quantity == "energy_j" else max(pair)
+    return cell + (get("write_column", rows=rows) if "write_column" in ops else 0.0)
 
 
 class _Units:
@@ -219,32 +242,18 @@ class _Units:
         return out
 
     # -- cells and lines
-    def _column(self, quantity: str) -> float:
-        """The write path of the array's column height (``write_column``; 0 for a LUT
-        without it, which prices the write op's own short column only)."""
-        if "write_column" not in self.p.lut.ops:
-            return 0.0
-        return self._get("write_column", quantity, {"rows": self.R})
+    def _getter(self, quantity: str):
+        return lambda op, **axes: self._get(op, quantity, axes)
 
     def write_e(self) -> float:
-        """One SOT bit write (mean of both directions, plus the column of the array's
-        rows; the PRESET where no write op exists)."""
-        if "write_p_to_ap" in self.p.lut.ops:
-            return (0.5 * (self.e("write_p_to_ap") + self.e("write_ap_to_p"))
-                    + self._column("energy_j"))
-        return self.e("preset")
+        """One SOT bit write (:func:`bit_write`) into the array's column."""
+        return bit_write(self._getter("energy_j"), "energy_j", self.R, self.p.lut.ops)
 
     def write_t(self) -> float:
-        if "write_p_to_ap" in self.p.lut.ops:
-            return (max(self.t("write_p_to_ap"), self.t("write_ap_to_p"))
-                    + self._column("latency_s"))
-        return self.t("preset")
+        return bit_write(self._getter("latency_s"), "latency_s", self.R, self.p.lut.ops)
 
     def _col(self, sense: str, rows: int, quantity: str) -> float:
-        column = f"column_{sense}"          # characterize.ops.column_op_name
-        if column in self.p.lut.ops:
-            return self._get(column, quantity, {"rows": rows})
-        return self._get(sense, quantity, {}) + self._get("bitline", quantity, {"rows": rows})
+        return column_sense(self._getter(quantity), sense, rows, self.p.lut.ops)
 
     def col_e(self, sense: str, rows: int) -> float:
         """One column sense (``read``/``and2``/``xnor2``) of a ``rows``-row column: the

@@ -298,6 +298,12 @@ def line_driver_mult(n: int) -> float:
     return 4.0 * max(1.0, n / 64.0)
 
 
+def _check_segment_pitches(segment_pitches) -> None:
+    if isinstance(segment_pitches, bool) or not isinstance(segment_pitches, int) \
+            or segment_pitches < 1:
+        raise ParameterError("segment_pitches", f"must be an integer >= 1, got {segment_pitches!r}")
+
+
 def rc_ladder(tech: Technology, prefix: str, n: int, pitch_f: float, far: str, first: str,
               cell_mosfet: Callable[[str, str, int], str], *,
               segment_pitches: int = SEGMENT_PITCHES, skip_far: int = 0) -> list[str]:
@@ -309,9 +315,7 @@ def rc_ladder(tech: Technology, prefix: str, n: int, pitch_f: float, far: str, f
     (``segment_pitches`` = 1: the fully expanded line, one cell per pitch). The last
     ``skip_far`` pitches carry no load: the caller instantiates those cells itself.
     """
-    if isinstance(segment_pitches, bool) or not isinstance(segment_pitches, int) \
-            or segment_pitches < 1:
-        raise ParameterError("segment_pitches", f"must be an integer >= 1, got {segment_pitches!r}")
+    _check_segment_pitches(segment_pitches)
     k = min(segment_pitches, n)
     nseg = math.ceil(n / k)
     r_p = pitch_f * tech.node_m * tech.wire_r_ohm_per_m
@@ -414,9 +418,7 @@ def _write_column_lines(tech: Technology, n_rows: int, cell_lines: Sequence[str]
     (see :func:`write_column_bench`)."""
     if isinstance(n_rows, bool) or not isinstance(n_rows, int) or n_rows < 1:
         raise ParameterError("n_rows", f"must be an integer >= 1, got {n_rows!r}")
-    if isinstance(segment_pitches, bool) or not isinstance(segment_pitches, int) \
-            or segment_pitches < 1:
-        raise ParameterError("segment_pitches", f"must be an integer >= 1, got {segment_pitches!r}")
+    _check_segment_pitches(segment_pitches)
     r_p = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_r_ohm_per_m
     c_p = arr.PITCH_ALONG_COL_F * tech.node_m * tech.wire_c_f_per_m
     k = min(segment_pitches, n_rows)
